@@ -1,0 +1,78 @@
+"""Net income, previous-year net income and rigid expenditure per household.
+
+Amounts are summed as whole fen (cents) in 64-bit integers: every comparison of
+monitoring.md is then exact integer arithmetic, identical on DuckDB and Spark, where
+decimal widths and double rounding differ between engines.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import ibis
+import ibis.expr.types as ir
+
+from neisheng.engine.schema import AMOUNT_TYPE, LEDGER_ITEMS
+from neisheng.policy import Policy
+
+FEN_PER_YUAN = 100
+DISABILITY_ALLOWANCES = ("disability_living", "disability_care")
+
+
+def _codes(kind: str) -> list[str]:
+    return [code for code, item in LEDGER_ITEMS.items() if item.kind == kind]
+
+
+def ledger_totals(income_items: ir.Table, policy: Policy) -> ir.Table:
+    """Per household with ledger rows in the run's year or the year before:
+    net_fen, prev_net_fen, rigid_fen and whether a disability allowance was paid."""
+    year = policy.year
+    rows = income_items.filter(income_items.year.isin([year, year - 1]))
+    fen = (rows.amount * FEN_PER_YUAN).cast("int64")
+    signed = (
+        ibis.cases(
+            (rows.item.isin(_codes("income")), fen),
+            (rows.item.isin(_codes("cost")), -fen),
+            else_=0,
+        )
+    )
+    this_year = rows.year == year
+    return rows.group_by("household_id").aggregate(
+        net_fen=ibis.ifelse(this_year, signed, 0).sum(),
+        prev_net_fen=ibis.ifelse(~this_year, signed, 0).sum(),
+        rigid_fen=ibis.ifelse(this_year & rows.item.isin(_codes("rigid")), fen, 0).sum(),
+        has_disability_allowance=(
+            this_year & rows.item.isin(list(DISABILITY_ALLOWANCES)) & (fen > 0)
+        ).any(),
+    )
+
+
+def fen(value: Decimal) -> int:
+    """A policy amount in yuan as whole fen."""
+    return int(value * FEN_PER_YUAN)
+
+
+def ratio(value: Decimal) -> tuple[int, int]:
+    """A policy ratio as numerator and denominator, so 0.30 compares as exactly 3/10."""
+    exact = Fraction(value)
+    return exact.numerator, exact.denominator
+
+
+def per_capita(total_fen: ir.IntegerValue, size: ir.IntegerValue) -> ir.DecimalValue:
+    """total / size in yuan, rounded half away from zero to the fen, computed with
+    integer remainders only (no engine's float division)."""
+    doubled = total_fen.abs() * 2 + size
+    divisor = size * 2
+    rounded = ((doubled - doubled % divisor) / divisor).cast("int64")
+    signed = ibis.ifelse(total_fen < 0, -rounded, rounded)
+    return fen_to_yuan(signed)
+
+
+AMOUNT_TYPE_IBIS = ibis.dtype(f"decimal({AMOUNT_TYPE.precision}, {AMOUNT_TYPE.scale})")
+ONE_FEN = ibis.literal(Decimal("0.01"), type=AMOUNT_TYPE_IBIS)
+
+
+def fen_to_yuan(value: ir.IntegerValue) -> ir.DecimalValue:
+    # Decimal times decimal is exact on every engine; dividing by 100 is not everywhere.
+    return (value.cast(AMOUNT_TYPE_IBIS) * ONE_FEN).cast(AMOUNT_TYPE_IBIS)

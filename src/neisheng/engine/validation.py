@@ -1,0 +1,437 @@
+"""Typing and checking a registry snapshot against the data contract.
+
+Every problem is reported, never only the first: a township officer fixing a workbook
+wants the whole list at once. Rows are numbered as a spreadsheet shows them (the header
+is row 1, the first record row 2), whatever the file format, so the number a user reads
+in an error is the row they open. Checks are vectorised with Arrow and NumPy because a
+county registry holds millions of persons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from neisheng import ids
+from neisheng.engine.catalog import RawTable, SnapshotFileError, read_raw_snapshot
+from neisheng.engine.schema import AMOUNT_TYPE, TABLES, VILLAGE_LEVEL, Column, Table
+
+FIRST_DATA_ROW = 2
+
+REASONS: dict[str, tuple[str, str]] = {
+    "missing_file": ("缺少该表的文件", "the file of this table is missing"),
+    "unreadable_file": ("文件无法读取", "the file cannot be read"),
+    "missing_column": ("缺少必需的列", "a required column is missing"),
+    "required": ("必填项为空", "a required value is empty"),
+    "unknown_code": ("不是允许的取值", "not one of the allowed values"),
+    "not_an_integer": ("不是整数", "not a whole number"),
+    "out_of_range": ("超出允许范围", "outside the allowed range"),
+    "not_a_boolean": ("不是“是/否”", "not a yes/no value"),
+    "not_a_date": ("不是有效日期(应为 YYYY-MM-DD)", "not a valid date (use YYYY-MM-DD)"),
+    "not_a_number": ("不是数字", "not a number"),
+    "negative_amount": ("金额不能为负数", "the amount is negative"),
+    "too_many_decimals": ("金额最多两位小数", "the amount has more than two decimal places"),
+    "bad_division_code": ("区划代码应为12位数字", "a division code must be 12 digits"),
+    "id_format": (
+        "证件号码格式错误(应为18位,末位可为X)",
+        "the ID number is not 17 digits followed by a digit or X",
+    ),
+    "id_checksum": ("证件号码校验码错误", "the ID number's check digit is wrong"),
+    "id_birth_date": ("证件号码中的出生日期无效", "the birth date inside the ID number is not a real date"),
+    "birth_date_mismatch": ("出生日期与证件号码不符", "the birth date does not agree with the ID number"),
+    "sex_mismatch": ("性别与证件号码不符", "the sex does not agree with the ID number"),
+    "duplicate_person": (
+        "同一人出现在多条记录中(一人只能属于一户)",
+        "the same person appears more than once (a person belongs to one household only)",
+    ),
+    "duplicate_household": ("户编号重复", "the household number is not unique"),
+    "duplicate_division": ("区划代码重复", "the division code is not unique"),
+    "orphan_row": ("户编号在农户表中不存在", "no household with this number in the households table"),
+    "unknown_village": ("村代码不是已知的村级区划", "the village code is not a known village (level 5)"),
+    "unknown_parent": ("上级区划不存在", "the parent division does not exist"),
+    "level_mismatch": ("级别与区划代码不符", "the level does not agree with the division code"),
+    "unknown_item": ("不是收支台账目录中的项目", "not an item of the ledger catalogue"),
+}
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "有", "√")
+FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "无", "×")
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    @property
+    def message_zh(self) -> str:
+        return REASONS[self.reason][0]
+
+    @property
+    def message_en(self) -> str:
+        return REASONS[self.reason][1]
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" 第{self.row}行 row {self.row}"
+        if self.column is not None:
+            where += f" {self.column}"
+        if self.value is not None:
+            where += f" = 「{self.value}」"
+        return f"{where}: {self.message_zh} / {self.message_en}"
+
+
+@dataclass
+class ValidationReport:
+    issues: list[Issue] = field(default_factory=list)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def summary(self) -> str:
+        counts = {name: t.num_rows for name, t in self.tables.items()}
+        return (
+            f"快照有效 / snapshot valid: {counts.get('divisions', 0)} 区划 divisions, "
+            f"{counts.get('households', 0)} 户 households, {counts.get('persons', 0)} 人 persons, "
+            f"{counts.get('income_items', 0)} 条台账 ledger rows"
+        )
+
+
+class SnapshotInvalid(Exception):
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        first = str(issues[0]) if issues else ""
+        super().__init__(f"{len(issues)} problem(s) in the snapshot; first: {first}")
+
+
+class _Collector:
+    def __init__(self, issues: list[Issue], file: str, data: pa.Table | None):
+        self.issues = issues
+        self.file = file
+        self.data = data
+
+    def add_rows(self, mask, column: str, reason: str, shown: pa.ChunkedArray | None = None):
+        """Report every row where `mask` is true, showing the row's value of `shown`."""
+        mask = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            return
+        if shown is None:
+            shown = self.data.column(column)
+        values = pc.take(shown, pa.array(rows)).to_pylist()
+        for row, value in zip(rows.tolist(), values):
+            self.issues.append(
+                Issue(self.file, row + FIRST_DATA_ROW, column, _show(value), reason)
+            )
+
+
+def _show(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    trimmed = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _lookup(text: pa.ChunkedArray, mapping: dict[str, object], out_type: pa.DataType):
+    keys = pa.array(list(mapping), pa.string())
+    targets = pa.array(list(mapping.values()), out_type)
+    return pc.take(targets, pc.index_in(text, value_set=keys))
+
+
+def _choice_mapping(column: Column) -> dict[str, str]:
+    mapping = {}
+    for code, label in column.choices.items():
+        mapping[code] = code
+        mapping[code.upper()] = code
+        mapping[label] = code
+    return mapping
+
+
+_INT_RE = r"^[+-]?\d+(\.0+)?$"
+_DECIMAL_RE = r"^\d+(\.\d{1,2})?$"
+
+
+def _parse_dates_slowly(values: list[str | None]) -> list[dt.date | None]:
+    out = []
+    for value in values:
+        parsed = None
+        if value is not None:
+            match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", value) or re.fullmatch(
+                r"(\d{4})(\d{2})(\d{2})", value
+            )
+            if match:
+                try:
+                    parsed = dt.date(*(int(g) for g in match.groups()))
+                except ValueError:
+                    parsed = None
+        out.append(parsed)
+    return out
+
+
+def _coerce_column(raw: pa.ChunkedArray, column: Column, typed: bool, report: _Collector):
+    """The column in its contract type; every value that cannot be typed is reported and
+    becomes null, so later checks see only values that mean something."""
+    name = column.name
+    if typed:
+        values = raw
+        text = None
+    else:
+        text = _as_text(raw)
+        values = None
+
+    if column.kind in ("string", "id_number", "division_code"):
+        values = values if typed else text
+        if column.choices:
+            codes = _lookup(values, _choice_mapping(column), pa.string())
+            reason = "unknown_item" if name == "item" else "unknown_code"
+            report.add_rows(pc.and_(pc.is_valid(values), pc.is_null(codes)), name, reason, raw)
+            values = codes
+        if column.kind == "id_number":
+            normal = ids.normalize_id_numbers(
+                np.asarray(pc.fill_null(values, "").to_numpy(zero_copy_only=False), dtype=str)
+            )
+            values = pc.if_else(pc.is_valid(values), pa.array(normal, pa.string()), values)
+        if column.kind == "division_code":
+            bad = pc.invert(pc.match_substring_regex(values, r"^\d{12}$"))
+            report.add_rows(bad, name, "bad_division_code", raw)
+            values = pc.if_else(bad, pa.scalar(None, pa.string()), values)
+    elif column.kind == "int":
+        if not typed:
+            ok = pc.match_substring_regex(text, _INT_RE)
+            report.add_rows(pc.and_(pc.is_valid(text), pc.invert(ok)), name, "not_an_integer", raw)
+            good = pc.if_else(ok, text, pa.scalar(None, pa.string()))
+            good = pc.replace_substring_regex(good, r"\.0+$", "")
+            values = pc.cast(good, pa.int64())
+        out = pa.scalar(False)
+        if column.min_value is not None:
+            out = pc.or_(out, pc.less(values, column.min_value))
+        if column.max_value is not None:
+            out = pc.or_(out, pc.greater(values, column.max_value))
+        report.add_rows(out, name, "out_of_range", raw)
+        values = pc.if_else(out, pa.scalar(None, values.type), values)
+        values = pc.cast(values, pa.int32())
+    elif column.kind == "bool":
+        if not typed:
+            words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+            values = _lookup(pc.utf8_lower(text), words, pa.bool_())
+            report.add_rows(pc.and_(pc.is_valid(text), pc.is_null(values)), name, "not_a_boolean", raw)
+    elif column.kind == "date":
+        if not typed:
+            iso = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")
+            fast = pc.strptime(
+                pc.if_else(iso, text, pa.scalar(None, pa.string())),
+                format="%Y-%m-%d",
+                unit="s",
+                error_is_null=True,
+            )
+            fast = pc.cast(fast, pa.date32())
+            # strptime rolls 1990-02-30 over to 1990-03-02; a date must print back as written.
+            rolled = pc.not_equal(pc.strftime(fast, format="%Y-%m-%d"), text)
+            fast = pc.if_else(rolled, pa.scalar(None, pa.date32()), fast)
+            needs_slow = pc.and_(pc.is_valid(text), pc.is_null(fast))
+            if pc.any(needs_slow).as_py():
+                slow_rows = np.flatnonzero(needs_slow.to_numpy(zero_copy_only=False))
+                slow_values = pc.take(text, pa.array(slow_rows)).to_pylist()
+                parsed = fast.to_pylist()
+                for row, value in zip(slow_rows.tolist(), _parse_dates_slowly(slow_values)):
+                    parsed[row] = value
+                fast = pa.chunked_array([pa.array(parsed, pa.date32())])
+            report.add_rows(pc.and_(pc.is_valid(text), pc.is_null(fast)), name, "not_a_date", raw)
+            values = fast
+    elif column.kind == "decimal":
+        if not typed:
+            plain = pc.replace_substring(text, ",", "")
+            ok = pc.match_substring_regex(plain, _DECIMAL_RE)
+            odd = pc.and_(pc.is_valid(plain), pc.invert(ok))
+            parsed = pc.cast(pc.if_else(ok, plain, pa.scalar(None, pa.string())), AMOUNT_TYPE)
+            if pc.any(odd).as_py():
+                parsed = _decimal_slow_path(plain, odd, parsed, report, raw, name)
+            values = parsed
+        negative = pc.less(values, pa.scalar(Decimal(0), AMOUNT_TYPE))
+        report.add_rows(negative, name, "negative_amount", raw)
+        values = pc.if_else(negative, pa.scalar(None, AMOUNT_TYPE), values)
+
+    if not column.nullable:
+        report.add_rows(pc.is_null(raw if typed else text), name, "required", raw)
+    return values
+
+
+def _decimal_slow_path(plain, odd, parsed, report: _Collector, raw, name):
+    """Amounts such as "12.500" or "-3" or "abc": decide which problem each one has."""
+    rows = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+    values = parsed.to_pylist()
+    kinds = {"not_a_number": [], "negative_amount": [], "too_many_decimals": []}
+    for row, text in zip(rows.tolist(), pc.take(plain, pa.array(rows)).to_pylist()):
+        try:
+            amount = Decimal(text)
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            kinds["not_a_number"].append(row)
+            continue
+        if amount < 0:
+            kinds["negative_amount"].append(row)
+        elif amount != amount.quantize(Decimal("0.01")):
+            kinds["too_many_decimals"].append(row)
+        else:
+            values[row] = amount.quantize(Decimal("0.01"))
+    n = len(values)
+    for reason, bad_rows in kinds.items():
+        mask = np.zeros(n, dtype=bool)
+        mask[bad_rows] = True
+        report.add_rows(pa.array(mask), name, reason, raw)
+    return pa.chunked_array([pa.array(values, AMOUNT_TYPE)])
+
+
+def _type_table(raw: RawTable, issues: list[Issue]) -> pa.Table | None:
+    table: Table = raw.table
+    file = raw.path.name
+    for missing in raw.missing_columns:
+        issues.append(Issue(file, None, missing, None, "missing_column"))
+    if raw.missing_columns:
+        return None
+    report = _Collector(issues, file, raw.data)
+    columns = [
+        _coerce_column(raw.data.column(c.name), c, raw.typed, report) for c in table.columns
+    ]
+    return pa.table(columns, schema=table.arrow_schema.with_metadata(None)) if columns else None
+
+
+def _duplicates(values: pa.ChunkedArray) -> np.ndarray:
+    """Rows whose non-null value occurs more than once."""
+    arr = values.to_numpy(zero_copy_only=False)
+    present = pc.is_valid(values).to_numpy(zero_copy_only=False)
+    index = np.flatnonzero(present)
+    if index.size == 0:
+        return np.zeros(len(arr), dtype=bool)
+    _, inverse, counts = np.unique(arr[index].astype(str), return_inverse=True, return_counts=True)
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[index] = counts[inverse] > 1
+    return mask
+
+
+def _level_from_code(code: str) -> int:
+    if code[2:] == "0" * 10:
+        return 1
+    if code[4:] == "0" * 8:
+        return 2
+    if code[6:] == "0" * 6:
+        return 3
+    if code[9:] == "000":
+        return 4
+    return 5
+
+
+def _check_divisions(t: pa.Table, report: _Collector) -> None:
+    report.add_rows(pa.array(_duplicates(t.column("code"))), "code", "duplicate_division")
+    codes = t.column("code")
+    parents = t.column("parent_code")
+    orphan = pc.and_(pc.is_valid(parents), pc.invert(pc.is_in(parents, value_set=codes.combine_chunks())))
+    report.add_rows(orphan, "parent_code", "unknown_parent")
+    code_list = codes.to_pylist()
+    derived = pa.array([_level_from_code(c) if c else None for c in code_list], pa.int32())
+    report.add_rows(pc.not_equal(derived, t.column("level")), "level", "level_mismatch")
+
+
+def _check_households(t: pa.Table, divisions: pa.Table | None, report: _Collector) -> None:
+    report.add_rows(pa.array(_duplicates(t.column("household_id"))), "household_id", "duplicate_household")
+    if divisions is not None:
+        villages = pc.filter(divisions.column("code"), pc.equal(divisions.column("level"), VILLAGE_LEVEL))
+        unknown = pc.invert(pc.is_in(t.column("village_code"), value_set=villages.combine_chunks()))
+        report.add_rows(pc.and_(pc.is_valid(t.column("village_code")), unknown), "village_code", "unknown_village")
+
+
+def _check_orphans(t: pa.Table, households: pa.Table | None, report: _Collector) -> None:
+    if households is None:
+        return
+    known = households.column("household_id").combine_chunks()
+    column = t.column("household_id")
+    orphan = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, value_set=known)))
+    report.add_rows(orphan, "household_id", "orphan_row")
+
+
+def _check_persons(t: pa.Table, households: pa.Table | None, report: _Collector) -> None:
+    numbers = t.column("person_id")
+    present = pc.is_valid(numbers).to_numpy(zero_copy_only=False)
+    texts = np.asarray(pc.fill_null(numbers, "").to_numpy(zero_copy_only=False), dtype=str)
+    reasons = ids.check_id_numbers(texts)
+    for reason in ("format", "checksum", "birth_date"):
+        report.add_rows(pa.array(present & (reasons == reason)), "person_id", f"id_{reason}")
+    id_ok = present & (reasons == "")
+    born, sexes = ids.birth_dates_and_sexes(texts)
+    stated_birth = t.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    stated_ok = ~np.isnat(stated_birth)
+    report.add_rows(pa.array(id_ok & stated_ok & (born != stated_birth)), "birth_date", "birth_date_mismatch")
+    stated_sex = np.asarray(pc.fill_null(t.column("sex"), "").to_numpy(zero_copy_only=False), dtype=str)
+    report.add_rows(pa.array(id_ok & (stated_sex != "") & (sexes != stated_sex)), "sex", "sex_mismatch")
+    report.add_rows(pa.array(_duplicates(numbers)), "person_id", "duplicate_person")
+    _check_orphans(t, households, report)
+
+
+def validate_tables(
+    raw: dict[str, RawTable], absent: list[str], unreadable: list[SnapshotFileError] = ()
+) -> ValidationReport:
+    issues: list[Issue] = [
+        Issue(exc.path.name, None, None, exc.message_en, "unreadable_file") for exc in unreadable
+    ]
+    for name in absent:
+        table = TABLES[name]
+        issues.append(Issue(f"{name}.parquet|csv|xlsx ({table.zh})", None, None, None, "missing_file"))
+    typed: dict[str, pa.Table] = {}
+    for name, raw_table in raw.items():
+        t = _type_table(raw_table, issues)
+        if t is not None:
+            typed[name] = t
+
+    def collector(name):
+        return _Collector(issues, raw[name].path.name, typed[name])
+
+    divisions = typed.get("divisions")
+    households = typed.get("households")
+    if divisions is not None:
+        _check_divisions(divisions, collector("divisions"))
+    if households is not None:
+        _check_households(households, divisions, collector("households"))
+    if "persons" in typed:
+        _check_persons(typed["persons"], households, collector("persons"))
+    if "income_items" in typed:
+        _check_orphans(typed["income_items"], households, collector("income_items"))
+    issues.sort(key=lambda i: (i.file, i.row or 0))
+    return ValidationReport(issues=issues, tables=typed)
+
+
+def validate_snapshot(directory: Path) -> ValidationReport:
+    directory = Path(directory)
+    try:
+        raw, absent, unreadable = read_raw_snapshot(directory)
+    except SnapshotFileError as exc:
+        return ValidationReport(issues=[Issue(str(exc.path), None, None, exc.message_en, "unreadable_file")])
+    return validate_tables(raw, absent, unreadable)
+
+
+def load_snapshot(directory: Path) -> dict[str, pa.Table]:
+    """The snapshot's four tables in contract types, or SnapshotInvalid naming every problem."""
+    report = validate_snapshot(directory)
+    if not report.ok:
+        raise SnapshotInvalid(report.issues)
+    return report.tables

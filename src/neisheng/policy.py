@@ -1,0 +1,257 @@
+"""Monitoring policy: every number the rules use, read from a YAML file.
+
+Money and ratios are kept as Decimal so that `income_pc < poverty_line` and "a fall of
+exactly 30%" are decided exactly, on DuckDB and on Spark alike. A policy file may name
+another with `extends:`; values it does not set come from there (a county over its
+province), and the built-in default fills the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from neisheng.engine.schema import EDUCATION
+
+INDICATORS = (
+    "will", "participation", "education", "skill",
+    "cooperative", "industry_link", "employment", "credit",
+)
+DIMENSIONS = ("awareness", "capability", "organization", "opportunity")
+WEIGHT_TOLERANCE = 1e-9
+
+
+class PolicyError(ValueError):
+    """A policy value that is missing or makes no sense; the message names the key."""
+
+    def __init__(self, source: str, key: str, problem_zh: str, problem_en: str):
+        self.key = key
+        super().__init__(f"{source}: {key}: {problem_zh} / {problem_en}")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    dimension: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class AgeRange:
+    low: int
+    high: int
+
+    def __str__(self) -> str:
+        return f"{self.low}–{self.high}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    year: int
+    reference_date: dt.date
+    poverty_line: Decimal
+    monitoring_threshold: Decimal
+    drop_ratio: Decimal
+    rigid_ratio: Decimal
+    stable_multiple: Decimal
+    motivation_k: float
+    indicators: tuple[Indicator, ...]
+    compulsory_school_ages: AgeRange
+    home_schooling_disability_grades: tuple[int, ...]
+    willingness_deprived_at_most: int
+    education_ages: AgeRange
+    education_at_least: str
+    employment_months_at_least: int
+    training_ages: AgeRange
+    job_placement_ages: AgeRange
+    welfare_post_ages: AgeRange
+    severe_disability_grades: tuple[int, ...]
+    source: str = "default"
+
+    @property
+    def education_levels_meeting_bar(self) -> tuple[str, ...]:
+        """Education codes at or above `education_at_least` (vocational ranks with senior)."""
+        rank = {"none": 0, "primary": 1, "junior": 2, "senior": 3, "vocational": 3, "college": 4}
+        bar = rank[self.education_at_least]
+        return tuple(code for code in EDUCATION if rank[code] >= bar)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(str(path), "(file)", "文件不存在", "the file does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(str(path), "(file)", f"不是有效的 YAML:{exc}", f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(str(path), "(file)", "应为键值对", "must be a mapping of keys to values")
+    return data
+
+
+def _merged(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    path = path.resolve()
+    if path in seen:
+        raise PolicyError(str(path), "extends", "循环继承", "extends itself in a cycle")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    return _overlay(_merged(path.parent / str(parent), seen + (path,)), data)
+
+
+def _overlay(base: dict, override: dict) -> dict:
+    """`override` over `base`; the `rules` section merges key by key, while a list of
+    motivation indicators replaces the inherited one whole (weights must sum to 1)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if key == "rules" and isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def default_policy_text() -> str:
+    return resources.files("neisheng.policies").joinpath("default.yaml").read_text(encoding="utf-8")
+
+
+def load_policy(path: Path | str | None = None) -> Policy:
+    defaults = yaml.safe_load(default_policy_text())
+    if path is None:
+        return _build(defaults, "default")
+    return _build(_overlay(defaults, _merged(Path(path))), str(path))
+
+
+def _build(data: dict, source: str) -> Policy:
+    def fail(key, zh, en):
+        raise PolicyError(source, key, zh, en)
+
+    known = {
+        "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
+        "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
+    }
+    for key in data:
+        if key not in known:
+            fail(key, "未知的键", f"unknown key (known: {', '.join(sorted(known))})")
+
+    def number(key, low=None, high=None, low_open=False) -> Decimal:
+        value = data.get(key)
+        if value is None:
+            fail(key, "缺少该值", "missing")
+        if isinstance(value, bool):
+            fail(key, f"应为数字,实为 {value!r}", f"must be a number, got {value!r}")
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:
+            fail(key, f"应为数字,实为 {value!r}", f"must be a number, got {value!r}")
+        if not result.is_finite():
+            fail(key, "应为有限数字", "must be a finite number")
+        if low is not None and (result <= low if low_open else result < low):
+            fail(key, f"应{'大于' if low_open else '不小于'} {low},实为 {value}",
+                 f"must be {'above' if low_open else 'at least'} {low}, got {value}")
+        if high is not None and result > high:
+            fail(key, f"应不大于 {high},实为 {value}", f"must be at most {high}, got {value}")
+        return result
+
+    year = data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        fail("year", f"应为 2000–2100 的年份,实为 {year!r}", f"must be a year 2000–2100, got {year!r}")
+    reference_date = data.get("reference_date")
+    if isinstance(reference_date, str):
+        try:
+            reference_date = dt.date.fromisoformat(reference_date)
+        except ValueError:
+            fail("reference_date", "应为 YYYY-MM-DD 日期", "must be a date YYYY-MM-DD")
+    if not isinstance(reference_date, dt.date):
+        fail("reference_date", "应为 YYYY-MM-DD 日期", "must be a date YYYY-MM-DD")
+
+    poverty_line = number("poverty_line", 0, low_open=True)
+    threshold = number("monitoring_threshold", 0, low_open=True)
+    if threshold < poverty_line:
+        fail("monitoring_threshold", f"不能低于脱贫标准 {poverty_line}",
+             f"must not be below poverty_line {poverty_line}")
+    drop_ratio = number("drop_ratio", 0, 1, low_open=True)
+    rigid_ratio = number("rigid_ratio", 0, low_open=True)
+    stable_multiple = number("stable_multiple", 1)
+    k = number("motivation_k", 0, 1, low_open=True)
+
+    raw_indicators = data.get("motivation_indicators")
+    if not isinstance(raw_indicators, dict) or not raw_indicators:
+        fail("motivation_indicators", "应列出指标及其权重", "must map indicators to their weight")
+    indicators = []
+    for name, spec in raw_indicators.items():
+        key = f"motivation_indicators.{name}"
+        if name not in INDICATORS:
+            fail(key, "未知的指标", f"unknown indicator (known: {', '.join(INDICATORS)})")
+        if not isinstance(spec, dict):
+            fail(key, "应有 dimension 和 weight", "needs dimension and weight")
+        if spec.get("dimension") not in DIMENSIONS:
+            fail(f"{key}.dimension", f"应为 {'/'.join(DIMENSIONS)}", f"must be one of {', '.join(DIMENSIONS)}")
+        weight = spec.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 1:
+            fail(f"{key}.weight", f"应为 (0, 1] 之间的数,实为 {weight!r}", f"must be in (0, 1], got {weight!r}")
+        indicators.append(Indicator(name, spec["dimension"], float(weight)))
+    total = sum(i.weight for i in indicators)
+    if abs(total - 1) > WEIGHT_TOLERANCE:
+        fail("motivation_indicators", f"权重之和应为 1,实为 {total:g}", f"weights must sum to 1, got {total:g}")
+
+    rules = data.get("rules")
+    if not isinstance(rules, dict):
+        fail("rules", "缺少规则参数", "missing")
+
+    def rule(key):
+        if key not in rules:
+            fail(f"rules.{key}", "缺少该值", "missing")
+        return rules[key]
+
+    def age_range(key) -> AgeRange:
+        value = rule(key)
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                or not 0 <= value[0] <= value[1] <= 130):
+            fail(f"rules.{key}", f"应为 [起始年龄, 截止年龄],实为 {value!r}", f"must be [from_age, to_age], got {value!r}")
+        return AgeRange(value[0], value[1])
+
+    def grades(key) -> tuple[int, ...]:
+        value = rule(key)
+        if not isinstance(value, list) or not all(isinstance(v, int) and 1 <= v <= 4 for v in value):
+            fail(f"rules.{key}", f"应为 1–4 的残疾等级列表,实为 {value!r}", f"must list disability grades 1–4, got {value!r}")
+        return tuple(value)
+
+    def small_int(key, low, high) -> int:
+        value = rule(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail(f"rules.{key}", f"应为 {low}–{high} 的整数,实为 {value!r}", f"must be a whole number {low}–{high}, got {value!r}")
+        return value
+
+    education_at_least = rule("education_at_least")
+    if education_at_least not in EDUCATION:
+        fail("rules.education_at_least", f"应为 {'/'.join(EDUCATION)}", f"must be one of {', '.join(EDUCATION)}")
+
+    return Policy(
+        year=year,
+        reference_date=reference_date,
+        poverty_line=poverty_line,
+        monitoring_threshold=threshold,
+        drop_ratio=drop_ratio,
+        rigid_ratio=rigid_ratio,
+        stable_multiple=stable_multiple,
+        motivation_k=float(k),
+        indicators=tuple(indicators),
+        compulsory_school_ages=age_range("compulsory_school_ages"),
+        home_schooling_disability_grades=grades("home_schooling_disability_grades"),
+        willingness_deprived_at_most=small_int("willingness_deprived_at_most", 0, 5),
+        education_ages=age_range("education_ages"),
+        education_at_least=education_at_least,
+        employment_months_at_least=small_int("employment_months_at_least", 0, 12),
+        training_ages=age_range("training_ages"),
+        job_placement_ages=age_range("job_placement_ages"),
+        welfare_post_ages=age_range("welfare_post_ages"),
+        severe_disability_grades=grades("severe_disability_grades"),
+        source=source,
+    )
