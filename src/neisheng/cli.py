@@ -152,6 +152,85 @@ def _load_or_fail(snapshot: Path):
 
 
 @main.command()
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@click.option("--year", type=click.IntRange(2000, 2100), required=True)
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="policy YAML (default: the built-in policy of monitoring.md)")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--validate/--no-validate", "full_validation", default=False, show_default=True,
+              help="run every check of `neisheng validate` first (always done for CSV and Excel)")
+def monitor(snapshot: Path, year: int, policy_path: Path | None, out_dir: Path, engine: str,
+            full_validation: bool) -> None:
+    """Run monitoring: risk, monitoring type, stability, motivation index, measures and
+    the region summary, written as Parquet to --out."""
+    from neisheng.engine import catalog
+    from neisheng.engine import monitor as run
+    from neisheng.engine.validation import SnapshotInvalid
+    from neisheng.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        raise UserError(str(exc)) from exc
+    if policy.year != year:
+        where = policy_path or "默认政策 default policy"
+        raise UserError(
+            f"{where}: year = {policy.year},与 --year {year} 不符 / does not match --year {year}"
+        )
+    if not snapshot.is_dir():
+        raise UserError(f"{snapshot}: 快照目录不存在 / the snapshot folder does not exist")
+    started = time.perf_counter()
+    con = catalog.connect(engine)
+    try:
+        tables, divisions = catalog.open_snapshot(con, snapshot, validate=full_validation)
+    except SnapshotInvalid as exc:
+        for issue in exc.issues[:MAX_ISSUES_SHOWN_DEFAULT]:
+            click.echo(str(issue), err=True)
+        first = exc.issues[0]
+        raise UserError(
+            f"{first}; {len(exc.issues)} 个问题 problems in total, nothing written"
+        ) from exc
+    results = run(tables, divisions, policy)
+    written = catalog.write_results(con, results, out_dir)
+    click.echo(_town_summary(written["region_summary"], policy))
+    click.echo(
+        f"已写入 / written {out_dir}: {', '.join(p.name for p in written.values())} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def _town_summary(region_summary_path: Path, policy) -> str:
+    import pyarrow.parquet as pq
+
+    from neisheng.engine.schema import VILLAGE_LEVEL
+
+    rows = pq.read_table(region_summary_path).to_pylist()
+    town_level = VILLAGE_LEVEL - 1
+    shown = sorted((r for r in rows if r["level"] <= town_level and r["level"] >= 3),
+                   key=lambda r: (r["level"], r["code"]))
+    header = (
+        f"{'区划 division':<18}{'户 hh':>8}{'红 red':>8}{'黄 yel':>8}{'绿 grn':>8}"
+        f"{'脱贫不稳定':>8}{'边缘易致贫':>8}{'突发困难':>8}{'稳定':>6}{'巩固':>6}{'临界':>6}"
+        f"{'H':>7}{'A':>7}{'M0':>7}"
+    )
+    lines = [f"监测年度 year {policy.year}, 政策 policy {policy.source}", header]
+
+    def fmt(value):
+        return f"{value:7.3f}" if value is not None else f"{'—':>7}"
+
+    for r in shown:
+        name = ("  " if r["level"] == town_level else "") + r["name"]
+        lines.append(
+            f"{name:<18}{r['households']:>8}{r['risk_red']:>8}{r['risk_yellow']:>8}{r['risk_green']:>8}"
+            f"{r['monitor_unstable_lifted']:>8}{r['monitor_marginal']:>8}{r['monitor_sudden_hardship']:>8}"
+            f"{r['stability_stable']:>6}{r['stability_consolidating']:>6}{r['stability_borderline']:>6}"
+            f"{fmt(r['motivation_H'])}{fmt(r['motivation_A'])}{fmt(r['motivation_M0'])}"
+        )
+    return "\n".join(lines)
+
+
+@main.command()
 @click.option("--households", type=click.IntRange(min=1), default=20_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,

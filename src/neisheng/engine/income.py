@@ -75,4 +75,13 @@ ONE_FEN = ibis.literal(Decimal("0.01"), type=AMOUNT_TYPE_IBIS)
 
 def fen_to_yuan(value: ir.IntegerValue) -> ir.DecimalValue:
     # Decimal times decimal is exact on every engine; dividing by 100 is not everywhere.
-    return (value.cast(AMOUNT_TYPE_IBIS) * ONE_FEN).cast(AMOUNT_TYPE_IBIS)
+    return cast_exactly(value.cast(AMOUNT_TYPE_IBIS) * ONE_FEN, AMOUNT_TYPE_IBIS)
+
+
+def cast_exactly(value: ir.Value, to) -> ir.Value:
+    """Cast even when Ibis believes `value` already has type `to`: Ibis then drops the
+    cast, but the engine may disagree (DuckDB's SUM of BIGINT is HUGEINT, which its
+    Parquet writer stores as DOUBLE; decimal products widen their scale). Going through
+    a wide decimal makes the SQL carry the cast; every value here is a whole number of
+    fen or a count, so the detour is exact."""
+    return value.cast("decimal(38, 4)").cast(to)

@@ -19,6 +19,7 @@ from neisheng.policy import Policy
 RISKS = ("red", "yellow", "green")
 MONITOR_TYPES = ("unstable_lifted", "sudden_hardship", "marginal")
 STABILITIES = ("stable", "consolidating", "borderline")
+FLOAT_SUMS = ("poor_score_sum", "gap1_sum", "gap2_sum", "watts_sum")
 
 
 def village_sums(assessed: ir.Table, policy: Policy) -> ir.Table:
@@ -79,7 +80,10 @@ def region_summary(assessed: ir.Table, divisions: ir.Table, divisions_arrow: pa.
     d = divisions.left_join(rolled, divisions.code == rolled.code)
     d = d.select(
         divisions.code, divisions.name, divisions.level, divisions.parent_code,
-        **{c: d[c].fill_null(0) for c in summed_columns},
+        **{
+            c: d[c].fill_null(0.0) if c in FLOAT_SUMS else income.cast_exactly(d[c].fill_null(0), "int64")
+            for c in summed_columns
+        },
     )
     n = d.households.cast("float64")
     q = d.motivation_poor.cast("float64")
