@@ -54,11 +54,13 @@ def _join(*parts) -> ir.StringValue:
 
 
 def _rows(t: ir.Table, measure: str, explanation, person_id=None) -> ir.Table:
+    # Every part of the union must have the same schema, nullability included, whatever
+    # the input tables declared.
     return t.select(
-        household_id=t.household_id,
-        measure=ibis.literal(measure),
-        person_id=person_id if person_id is not None else ibis.null("string"),
-        explanation=explanation,
+        household_id=t.household_id.cast("string"),
+        measure=ibis.literal(measure).cast("string"),
+        person_id=(person_id if person_id is not None else ibis.null()).cast("string"),
+        explanation=explanation.cast("string"),
     )
 
 
