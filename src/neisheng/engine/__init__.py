@@ -7,10 +7,12 @@ nation on a cluster). `monitor` is one monitoring run of shared/spec/monitoring.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # neisheng.policy reads the contract in neisheng.engine.schema
+    import pyarrow as pa
 
-from neisheng.policy import Policy
+    from neisheng.policy import Policy
 
 
 @dataclass
@@ -23,11 +25,13 @@ class Monitoring:
         return getattr(self, name)
 
 
-def monitor(tables: dict, divisions: pa.Table, policy: Policy, *, cache: bool = True) -> Monitoring:
+def monitor(tables: dict, divisions: "pa.Table", policy: "Policy", *, cache: bool = True) -> Monitoring:
     """The three outputs of a run as (lazy) Ibis tables on the tables' backend."""
     from neisheng.engine import classify, measures, members, summary
 
-    assessed = classify.assess(tables["households"], tables["persons"], tables["income_items"], policy)
+    assessed = classify.kept(
+        classify.assess(tables["households"], tables["persons"], tables["income_items"], policy)
+    )
     if cache:
         # The three outputs share this frame; evaluating it once halves a run's time.
         assessed = assessed.cache()

@@ -83,6 +83,23 @@ def assess(households: ir.Table, persons: ir.Table, income_items: ir.Table,
     return h
 
 
+KEPT_COLUMNS = (
+    "household_id", "village_code", "size", "net_fen", "prev_net_fen", "rigid_fen",
+    "risk", "reasons", "monitor_type", "stability", "motivation_score", "motivation_poor",
+    # what the household measures look at
+    "housing", "category", "industry_linked", "cooperative_member", "credit_access",
+    "willingness", "any_labor_capable", "any_seriously_ill", "any_severely_disabled",
+    "has_disability_allowance", "r_housing", "r_water", "r_rigid_expense",
+)
+
+
+def kept(assessed: ir.Table) -> ir.Table:
+    """The assessed frame narrowed to what the outputs read, so that materialising it
+    once for the three outputs stays cheap."""
+    deprivations = [c for c in assessed.columns if c.startswith("d_")]
+    return assessed.select(*KEPT_COLUMNS, *deprivations)
+
+
 def household_results(assessed: ir.Table, policy: Policy) -> ir.Table:
     """The contract's household_results columns; households without alive members get
     `no_members` and nulls, and are left out of every aggregate."""

@@ -20,8 +20,8 @@ FEN_PER_YUAN = 100
 DISABILITY_ALLOWANCES = ("disability_living", "disability_care")
 
 
-def _codes(kind: str) -> list[str]:
-    return [code for code, item in LEDGER_ITEMS.items() if item.kind == kind]
+NET_SIGN = {code: {"income": 1, "cost": -1}.get(item.kind, 0) for code, item in LEDGER_ITEMS.items()}
+RIGID_ITEMS = [code for code, item in LEDGER_ITEMS.items() if item.kind == "rigid"]
 
 
 def ledger_totals(income_items: ir.Table, policy: Policy) -> ir.Table:
@@ -30,18 +30,14 @@ def ledger_totals(income_items: ir.Table, policy: Policy) -> ir.Table:
     year = policy.year
     rows = income_items.filter(income_items.year.isin([year, year - 1]))
     fen = (rows.amount * FEN_PER_YUAN).cast("int64")
-    signed = (
-        ibis.cases(
-            (rows.item.isin(_codes("income")), fen),
-            (rows.item.isin(_codes("cost")), -fen),
-            else_=0,
-        )
-    )
+    # One CASE over the item code gives its sign toward net income: cheaper over
+    # millions of rows than testing membership in lists of codes.
+    signed = fen * rows.item.substitute(NET_SIGN, else_=0)
     this_year = rows.year == year
     return rows.group_by("household_id").aggregate(
         net_fen=ibis.ifelse(this_year, signed, 0).sum(),
-        prev_net_fen=ibis.ifelse(~this_year, signed, 0).sum(),
-        rigid_fen=ibis.ifelse(this_year & rows.item.isin(_codes("rigid")), fen, 0).sum(),
+        prev_net_fen=ibis.ifelse(this_year, 0, signed).sum(),
+        rigid_fen=ibis.ifelse(this_year & rows.item.isin(RIGID_ITEMS), fen, 0).sum(),
         has_disability_allowance=(
             this_year & rows.item.isin(list(DISABILITY_ALLOWANCES)) & (fen > 0)
         ).any(),
@@ -70,12 +66,13 @@ def per_capita(total_fen: ir.IntegerValue, size: ir.IntegerValue) -> ir.DecimalV
 
 
 AMOUNT_TYPE_IBIS = ibis.dtype(f"decimal({AMOUNT_TYPE.precision}, {AMOUNT_TYPE.scale})")
-ONE_FEN = ibis.literal(Decimal("0.01"), type=AMOUNT_TYPE_IBIS)
 
 
 def fen_to_yuan(value: ir.IntegerValue) -> ir.DecimalValue:
-    # Decimal times decimal is exact on every engine; dividing by 100 is not everywhere.
-    return cast_exactly(value.cast(AMOUNT_TYPE_IBIS) * ONE_FEN, AMOUNT_TYPE_IBIS)
+    """Whole fen as yuan with two decimals. The double nearest to n/100 rounds back to
+    exactly n/100 (for any registry amount, far below 2^53 fen), on every engine, and
+    costs a fraction of decimal arithmetic, which DuckDB does in 128 bits here."""
+    return (value.cast("float64") / FEN_PER_YUAN).cast(AMOUNT_TYPE_IBIS)
 
 
 def cast_exactly(value: ir.Value, to) -> ir.Value:

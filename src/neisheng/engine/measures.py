@@ -53,92 +53,107 @@ def _join(*parts) -> ir.StringValue:
     return out
 
 
-def _rows(t: ir.Table, measure: str, explanation, person_id=None) -> ir.Table:
-    # Every part of the union must have the same schema, nullability included, whatever
-    # the input tables declared.
-    return t.select(
-        household_id=t.household_id.cast("string"),
-        measure=ibis.literal(measure).cast("string"),
-        person_id=(person_id if person_id is not None else ibis.null()).cast("string"),
+def _fired(t: ir.Table, rules, person_id: str | None, carried: tuple[str, ...]) -> ir.Table:
+    """One row per row of `t` and measure whose condition holds, with its explanation.
+
+    Each rule is (measure, condition(table), explanation(table)). All conditions are
+    evaluated in one pass and the fired measures unnested, rather than a union of one
+    query per measure: engines materialise a table read by many branches of a union.
+    """
+    fired = ibis.array(
+        [ibis.ifelse(condition(t), measure, ibis.null("string")) for measure, condition, _ in rules]
+    )
+    candidates = t.filter(ibis.or_(*(condition(t) for _, condition, _ in rules)))
+    # Only what the explanations read is carried through the unnest.
+    u = candidates.select(*carried, measure=fired.unnest())
+    u = u.filter(u.measure.notnull())
+    explanation = ibis.cases(*((u.measure == measure, text(u)) for measure, _, text in rules))
+    # Every input yields the same schema, nullability included, whatever the tables declared.
+    return u.select(
+        household_id=u.household_id.cast("string"),
+        measure=u.measure.cast("string"),
+        person_id=(u[person_id] if person_id else ibis.null()).cast("string"),
         explanation=explanation.cast("string"),
     )
 
 
-def household_measures(assessed: ir.Table, policy: Policy) -> list[ir.Table]:
-    h = assessed.filter(assessed.size > 0)
-    no_labor = ~h.any_labor_capable
-    labor = h.any_labor_capable
+def household_measures(assessed: ir.Table, policy: Policy) -> ir.Table:
     threshold = income.fen(policy.monitoring_threshold)
-    income_pc = _text(income.per_capita(h.net_fen, h.size))
-    rigid = _text(income.fen_to_yuan(h.rigid_fen))
     rigid_pct = f"{policy.rigid_ratio * 100:g}%"
-    chosen = [
-        (h.r_housing, "housing_renovation",
-         _join("住房安全鉴定为", h.housing.substitute(HOUSING))),
-        (h.r_water, "water_project", _join("饮水安全不达标")),
-        (no_labor & (h.net_fen < threshold * h.size) & (h.category == "ordinary"),
-         "social_assistance_review",
-         _join("家中无劳动能力成员,人均纯收入", income_pc, f"元低于监测范围{policy.monitoring_threshold:g}元,"
-               "且未纳入低保或特困供养")),
-        (no_labor & ~h.industry_linked, "asset_dividend",
-         _join("家中无劳动能力成员,且未与产业项目建立利益联结")),
-        (labor & ~h.industry_linked & ~h.cooperative_member, "industry_support",
-         _join("有劳动能力成员,但未加入合作社,也未与产业项目建立利益联结")),
-        (labor & ~h.credit_access & (h.risk != "green"), "microcredit",
-         _join("有劳动能力成员,未获得小额信贷,监测风险为", h.risk.substitute(RISK_LABELS))),
-        (h.r_rigid_expense | h.any_seriously_ill, "medical_assistance",
-         ibis.literal(";").join([
+    grades = "、".join(f"{g}级" for g in policy.severe_disability_grades)
+    rules = [
+        ("housing_renovation", lambda h: h.r_housing,
+         lambda h: _join("住房安全鉴定为", h.housing.substitute(HOUSING))),
+        ("water_project", lambda h: h.r_water, lambda h: _join("饮水安全不达标")),
+        ("social_assistance_review",
+         lambda h: ~h.any_labor_capable & (h.net_fen < threshold * h.size) & (h.category == "ordinary"),
+         lambda h: _join("家中无劳动能力成员,人均纯收入", _text(income.per_capita(h.net_fen, h.size)),
+                         f"元低于监测范围{policy.monitoring_threshold:g}元,且未纳入低保或特困供养")),
+        ("asset_dividend", lambda h: ~h.any_labor_capable & ~h.industry_linked,
+         lambda h: _join("家中无劳动能力成员,且未与产业项目建立利益联结")),
+        ("industry_support", lambda h: h.any_labor_capable & ~h.industry_linked & ~h.cooperative_member,
+         lambda h: _join("有劳动能力成员,但未加入合作社,也未与产业项目建立利益联结")),
+        ("microcredit", lambda h: h.any_labor_capable & ~h.credit_access & (h.risk != "green"),
+         lambda h: _join("有劳动能力成员,未获得小额信贷,监测风险为", h.risk.substitute(RISK_LABELS))),
+        ("medical_assistance", lambda h: h.r_rigid_expense | h.any_seriously_ill,
+         lambda h: ibis.literal(";").join([
              ibis.ifelse(h.r_rigid_expense,
-                         _join("本年刚性支出", rigid, f"元,达到家庭纯收入的{rigid_pct}及以上"),
+                         _join("本年刚性支出", _text(income.fen_to_yuan(h.rigid_fen)),
+                               f"元,达到家庭纯收入的{rigid_pct}及以上"),
                          ibis.null("string")),
              ibis.ifelse(h.any_seriously_ill, "有成员患有大病", ibis.null("string")),
          ])),
-        (h.d_will & h.d_participation, "morale_support",
-         _join("脱贫意愿", _text(h.willingness),
-               f"分(不高于{policy.willingness_deprived_at_most}分),且近12个月未参与村集体事务")),
-        (h.any_severely_disabled & ~h.has_disability_allowance, "disability_allowance",
-         _join("有", "、".join(f"{g}级" for g in policy.severe_disability_grades),
-               "残疾成员,本年度无残疾人生活补贴或重度残疾人护理补贴收入")),
+        ("morale_support", lambda h: h.d_will & h.d_participation,
+         lambda h: _join("脱贫意愿", _text(h.willingness),
+                         f"分(不高于{policy.willingness_deprived_at_most}分),且近12个月未参与村集体事务")),
+        ("disability_allowance", lambda h: h.any_severely_disabled & ~h.has_disability_allowance,
+         lambda h: _join(f"有{grades}残疾成员,本年度无残疾人生活补贴或重度残疾人护理补贴收入")),
     ]
-    return [_rows(h.filter(condition), measure, text) for condition, measure, text in chosen]
+    carried = ("household_id", "housing", "net_fen", "size", "risk", "r_rigid_expense",
+               "rigid_fen", "any_seriously_ill", "willingness")
+    return _fired(assessed.filter(assessed.size > 0), rules, person_id=None, carried=carried)
 
 
 def _member(m: ir.Table, with_labor: bool = False) -> ir.StringValue:
-    surname = m.name.substr(0, 1)
-    parts = ["成员", surname, "某(", _text(m.age), "岁"]
+    parts = ["成员", m.name.substr(0, 1), "某(", _text(m.age), "岁"]
     if with_labor:
         parts += [", ", m.labor.substitute(LABOR)]
     return _join(*parts, ")")
 
 
-def person_measures(members: ir.Table, policy: Policy) -> list[ir.Table]:
-    m = members
+def person_measures(members: ir.Table, policy: Policy) -> ir.Table:
     months = policy.employment_months_at_least
-    short_of_work = m.labor_capable & (m.employed_months < months)
-    welfare_post = (
-        short_of_work & in_ages(m.age, policy.welfare_post_ages)
-        & ((m.labor == "weak") | (m.health == "disabled"))
-    )
-    worked = _join("务工", _text(m.employed_months), f"个月,不足{months}个月")
-    chosen = [
-        (m.out_of_school, "school_return",
-         _join(_member(m), f"处于义务教育阶段({policy.compulsory_school_ages}岁)但未在校")),
-        (m.uninsured, "insurance_enrol", _join(_member(m), "未参加基本医疗保险")),
-        (m.labor_capable & in_ages(m.age, policy.training_ages) & ~m.has_skill, "skills_training",
-         _join(_member(m, with_labor=True), "未掌握实用技能")),
-        (welfare_post, "public_welfare_post",
-         _join(_member(m, with_labor=True),
-               ibis.ifelse(m.health == "disabled", HEALTH["disabled"] + ",", ""), worked)),
-        (short_of_work & in_ages(m.age, policy.job_placement_ages) & ~welfare_post, "job_placement",
-         _join(_member(m, with_labor=True), worked)),
-        (m.schooling.isin(STUDYING), "education_aid",
-         _join(_member(m), "在读", m.schooling.substitute(SCHOOLING))),
+
+    def short_of_work(m):
+        return m.labor_capable & (m.employed_months < months)
+
+    def welfare_post(m):
+        return (short_of_work(m) & in_ages(m.age, policy.welfare_post_ages)
+                & ((m.labor == "weak") | (m.health == "disabled")))
+
+    def worked(m):
+        return _join("务工", _text(m.employed_months), f"个月,不足{months}个月")
+
+    rules = [
+        ("school_return", lambda m: m.out_of_school,
+         lambda m: _join(_member(m), f"处于义务教育阶段({policy.compulsory_school_ages}岁)但未在校")),
+        ("insurance_enrol", lambda m: m.uninsured, lambda m: _join(_member(m), "未参加基本医疗保险")),
+        ("skills_training",
+         lambda m: m.labor_capable & in_ages(m.age, policy.training_ages) & ~m.has_skill,
+         lambda m: _join(_member(m, with_labor=True), "未掌握实用技能")),
+        ("public_welfare_post", welfare_post,
+         lambda m: _join(_member(m, with_labor=True),
+                         ibis.ifelse(m.health == "disabled", HEALTH["disabled"] + ",", ""), worked(m))),
+        ("job_placement",
+         lambda m: short_of_work(m) & in_ages(m.age, policy.job_placement_ages) & ~welfare_post(m),
+         lambda m: _join(_member(m, with_labor=True), worked(m))),
+        ("education_aid", lambda m: m.schooling.isin(STUDYING),
+         lambda m: _join(_member(m), "在读", m.schooling.substitute(SCHOOLING))),
     ]
-    return [
-        _rows(m.filter(condition), measure, text, person_id=m.person_id)
-        for condition, measure, text in chosen
-    ]
+    carried = ("household_id", "person_id", "name", "age", "labor", "health", "employed_months",
+               "schooling")
+    return _fired(members, rules, person_id="person_id", carried=carried)
 
 
 def measures(assessed: ir.Table, members: ir.Table, policy: Policy) -> ir.Table:
-    return ibis.union(*household_measures(assessed, policy), *person_measures(members, policy))
+    return ibis.union(household_measures(assessed, policy), person_measures(members, policy))
