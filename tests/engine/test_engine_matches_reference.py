@@ -11,6 +11,7 @@ from engine_adapter import evaluate as engine_evaluate
 from reference_monitoring import DEFAULT_POLICY, evaluate_snapshot
 from strategies import cases, snapshots
 
+
 @pytest.fixture(scope="module")
 def con():
     return connection()

@@ -51,7 +51,7 @@ def test_writes_the_three_outputs_with_contract_columns(county_run, small_county
 
 
 def test_prints_a_summary_by_town(county_run, small_county):
-    _, out, output = county_run
+    _, _, output = county_run
     divisions = small_county["divisions"]
     towns = divisions.filter(pc.equal(divisions["level"], 4))["name"].to_pylist()
     for town in towns:
@@ -156,5 +156,5 @@ def test_a_county_policy_overrides_its_province(county_run, tmp_path):
     tables, divisions = catalog.open_snapshot(con, snapshot)
     lower = monitor(tables, divisions, policy).household_results.to_pyarrow()
     default = pq.read_table(out / "household_results.parquet")
-    yellow = lambda t: pc.sum(pc.equal(t["risk"], "yellow")).as_py()  # noqa: E731
+    yellow = lambda t: pc.sum(pc.equal(t["risk"], "yellow")).as_py()
     assert yellow(lower) <= yellow(default)

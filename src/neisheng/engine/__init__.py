@@ -25,7 +25,7 @@ class Monitoring:
         return getattr(self, name)
 
 
-def monitor(tables: dict, divisions: "pa.Table", policy: "Policy", *, cache: bool = True) -> Monitoring:
+def monitor(tables: dict, divisions: pa.Table, policy: Policy, *, cache: bool = True) -> Monitoring:
     """The three outputs of a run as (lazy) Ibis tables on the tables' backend."""
     from neisheng.engine import classify, measures, members, summary
 

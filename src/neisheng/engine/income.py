@@ -35,9 +35,9 @@ def ledger_totals(income_items: ir.Table, policy: Policy) -> ir.Table:
     signed = fen * rows.item.substitute(NET_SIGN, else_=0)
     this_year = rows.year == year
     return rows.group_by("household_id").aggregate(
-        net_fen=ibis.ifelse(this_year, signed, 0).sum(),
-        prev_net_fen=ibis.ifelse(this_year, 0, signed).sum(),
-        rigid_fen=ibis.ifelse(this_year & rows.item.isin(RIGID_ITEMS), fen, 0).sum(),
+        net_fen=signed.sum(where=this_year).fill_null(0),
+        prev_net_fen=signed.sum(where=~this_year).fill_null(0),
+        rigid_fen=fen.sum(where=this_year & rows.item.isin(RIGID_ITEMS)).fill_null(0),
         has_disability_allowance=(
             this_year & rows.item.isin(list(DISABILITY_ALLOWANCES)) & (fen > 0)
         ).any(),
