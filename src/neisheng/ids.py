@@ -209,11 +209,20 @@ def birth_dates_and_sexes(
     Any invalid number, for whatever reason, gives NaT and '' so that callers
     comparing against the registry's own columns never trust a broken number.
     """
+    _, dates, sexes = inspect_id_numbers(numbers, today=today)
+    return dates, sexes
+
+
+def inspect_id_numbers(
+    numbers, *, today: datetime.date | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """check_id_numbers and birth_dates_and_sexes in one pass over the numbers, for
+    a validator reading millions of them."""
     reasons, births, seventeenth = _decode(numbers, today)
     valid = reasons == ""
     dates = np.where(valid, births, np.datetime64("NaT", "D"))
     sexes = np.where(valid, np.where(seventeenth % 2 == 1, "male", "female"), "")
-    return dates, sexes.astype("U6")
+    return reasons, dates, sexes.astype("U6")
 
 
 def normalize_id_numbers(numbers) -> np.ndarray:

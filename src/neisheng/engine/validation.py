@@ -317,17 +317,11 @@ def _type_table(raw: RawTable, issues: list[Issue]) -> pa.Table | None:
     return pa.table(columns, schema=table.arrow_schema.with_metadata(None)) if columns else None
 
 
-def _duplicates(values: pa.ChunkedArray) -> np.ndarray:
+def _duplicates(values: pa.ChunkedArray) -> pa.Array:
     """Rows whose non-null value occurs more than once."""
-    arr = values.to_numpy(zero_copy_only=False)
-    present = pc.is_valid(values).to_numpy(zero_copy_only=False)
-    index = np.flatnonzero(present)
-    if index.size == 0:
-        return np.zeros(len(arr), dtype=bool)
-    _, inverse, counts = np.unique(arr[index].astype(str), return_inverse=True, return_counts=True)
-    mask = np.zeros(len(arr), dtype=bool)
-    mask[index] = counts[inverse] > 1
-    return mask
+    counts = pa.table({"value": values}).group_by("value").aggregate([("value", "count")])
+    repeated = pc.filter(counts["value"], pc.greater(counts["value_count"], 1))
+    return pc.fill_null(pc.is_in(values, value_set=repeated.combine_chunks()), False)
 
 
 def _level_from_code(code: str) -> int:
@@ -343,7 +337,7 @@ def _level_from_code(code: str) -> int:
 
 
 def _check_divisions(t: pa.Table, report: _Collector) -> None:
-    report.add_rows(pa.array(_duplicates(t.column("code"))), "code", "duplicate_division")
+    report.add_rows(_duplicates(t.column("code")), "code", "duplicate_division")
     codes = t.column("code")
     parents = t.column("parent_code")
     orphan = pc.and_(pc.is_valid(parents), pc.invert(pc.is_in(parents, value_set=codes.combine_chunks())))
@@ -354,7 +348,7 @@ def _check_divisions(t: pa.Table, report: _Collector) -> None:
 
 
 def _check_households(t: pa.Table, divisions: pa.Table | None, report: _Collector) -> None:
-    report.add_rows(pa.array(_duplicates(t.column("household_id"))), "household_id", "duplicate_household")
+    report.add_rows(_duplicates(t.column("household_id")), "household_id", "duplicate_household")
     if divisions is not None:
         villages = pc.filter(divisions.column("code"), pc.equal(divisions.column("level"), VILLAGE_LEVEL))
         unknown = pc.invert(pc.is_in(t.column("village_code"), value_set=villages.combine_chunks()))
@@ -374,17 +368,16 @@ def _check_persons(t: pa.Table, households: pa.Table | None, report: _Collector)
     numbers = t.column("person_id")
     present = pc.is_valid(numbers).to_numpy(zero_copy_only=False)
     texts = np.asarray(pc.fill_null(numbers, "").to_numpy(zero_copy_only=False), dtype=str)
-    reasons = ids.check_id_numbers(texts)
+    reasons, born, sexes = ids.inspect_id_numbers(texts)
     for reason in ("format", "checksum", "birth_date"):
         report.add_rows(pa.array(present & (reasons == reason)), "person_id", f"id_{reason}")
     id_ok = present & (reasons == "")
-    born, sexes = ids.birth_dates_and_sexes(texts)
     stated_birth = t.column("birth_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
     stated_ok = ~np.isnat(stated_birth)
     report.add_rows(pa.array(id_ok & stated_ok & (born != stated_birth)), "birth_date", "birth_date_mismatch")
     stated_sex = np.asarray(pc.fill_null(t.column("sex"), "").to_numpy(zero_copy_only=False), dtype=str)
     report.add_rows(pa.array(id_ok & (stated_sex != "") & (sexes != stated_sex)), "sex", "sex_mismatch")
-    report.add_rows(pa.array(_duplicates(numbers)), "person_id", "duplicate_person")
+    report.add_rows(_duplicates(numbers), "person_id", "duplicate_person")
     _check_orphans(t, households, report)
 
 
