@@ -164,9 +164,6 @@ def monitor(snapshot: Path, year: int, policy_path: Path | None, out_dir: Path, 
             full_validation: bool) -> None:
     """Run monitoring: risk, monitoring type, stability, motivation index, measures and
     the region summary, written as Parquet to --out."""
-    from neisheng.engine import catalog
-    from neisheng.engine import monitor as run
-    from neisheng.engine.validation import SnapshotInvalid
     from neisheng.policy import PolicyError, load_policy
 
     try:
@@ -180,6 +177,15 @@ def monitor(snapshot: Path, year: int, policy_path: Path | None, out_dir: Path, 
         )
     if not snapshot.is_dir():
         raise UserError(f"{snapshot}: 快照目录不存在 / the snapshot folder does not exist")
+    _run_monitoring(snapshot, policy, out_dir, engine=engine, full_validation=full_validation)
+
+
+def _run_monitoring(snapshot: Path, policy, out_dir: Path, *, engine: str = "duckdb",
+                    full_validation: bool = False) -> None:
+    from neisheng.engine import catalog
+    from neisheng.engine import monitor as run
+    from neisheng.engine.validation import SnapshotInvalid
+
     started = time.perf_counter()
     con = catalog.connect(engine)
     try:
@@ -200,32 +206,51 @@ def monitor(snapshot: Path, year: int, policy_path: Path | None, out_dir: Path, 
     )
 
 
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(value, width: int, left: bool = False) -> str:
+    """A column of a terminal table; Chinese characters take two columns."""
+    text = "—" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+    pad = " " * max(width - _width(text), 0)
+    return text + pad if left else pad + text
+
+
+SUMMARY_COLUMNS = (
+    ("户数", "households"), ("红", "risk_red"), ("黄", "risk_yellow"), ("绿", "risk_green"),
+    ("脱贫不稳定", "monitor_unstable_lifted"), ("边缘易致贫", "monitor_marginal"),
+    ("突发困难", "monitor_sudden_hardship"), ("稳定", "stability_stable"),
+    ("巩固", "stability_consolidating"), ("临界", "stability_borderline"),
+    ("H", "motivation_H"), ("A", "motivation_A"), ("M0", "motivation_M0"),
+)
+
+
 def _town_summary(region_summary_path: Path, policy) -> str:
+    """The county and each town: counts by risk, monitoring type and stability, and the
+    motivation index, as a county officer reads them on a Monday morning."""
     import pyarrow.parquet as pq
 
     from neisheng.engine.schema import VILLAGE_LEVEL
 
-    rows = pq.read_table(region_summary_path).to_pylist()
     town_level = VILLAGE_LEVEL - 1
-    shown = sorted((r for r in rows if r["level"] <= town_level and r["level"] >= 3),
+    rows = pq.read_table(region_summary_path).to_pylist()
+    shown = sorted((r for r in rows if 3 <= r["level"] <= town_level),
                    key=lambda r: (r["level"], r["code"]))
-    header = (
-        f"{'区划 division':<18}{'户 hh':>8}{'红 red':>8}{'黄 yel':>8}{'绿 grn':>8}"
-        f"{'脱贫不稳定':>8}{'边缘易致贫':>8}{'突发困难':>8}{'稳定':>6}{'巩固':>6}{'临界':>6}"
-        f"{'H':>7}{'A':>7}{'M0':>7}"
-    )
-    lines = [f"监测年度 year {policy.year}, 政策 policy {policy.source}", header]
-
-    def fmt(value):
-        return f"{value:7.3f}" if value is not None else f"{'—':>7}"
-
+    widths = [max(_width(label), 7) + 1 for label, _ in SUMMARY_COLUMNS]
+    lines = [
+        f"监测年度 year {policy.year}, 政策 policy {policy.source}; "
+        "risk 红/黄/绿, type 脱贫不稳定/边缘易致贫/突发困难, stability 稳定/巩固/临界, motivation H/A/M0",
+        _cell("区划 division", 20, left=True)
+        + "".join(_cell(label, w) for (label, _), w in zip(SUMMARY_COLUMNS, widths)),
+    ]
     for r in shown:
         name = ("  " if r["level"] == town_level else "") + r["name"]
         lines.append(
-            f"{name:<18}{r['households']:>8}{r['risk_red']:>8}{r['risk_yellow']:>8}{r['risk_green']:>8}"
-            f"{r['monitor_unstable_lifted']:>8}{r['monitor_marginal']:>8}{r['monitor_sudden_hardship']:>8}"
-            f"{r['stability_stable']:>6}{r['stability_consolidating']:>6}{r['stability_borderline']:>6}"
-            f"{fmt(r['motivation_H'])}{fmt(r['motivation_A'])}{fmt(r['motivation_M0'])}"
+            _cell(name, 20, left=True)
+            + "".join(_cell(r[key], w) for (_, key), w in zip(SUMMARY_COLUMNS, widths))
         )
     return "\n".join(lines)
 
@@ -236,7 +261,7 @@ def _town_summary(region_summary_path: Path, policy) -> str:
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="working folder (default $NEISHENG_HOME or ./var)")
 def demo(households: int, seed: int, home: Path | None) -> None:
-    """Build a demo county, validate it and print a summary."""
+    """Build a demo county, validate it, run monitoring and print a summary."""
     import os
 
     from neisheng.engine.validation import validate_snapshot
@@ -252,6 +277,9 @@ def demo(households: int, seed: int, home: Path | None) -> None:
             click.echo(str(issue), err=True)
         raise UserError(f"{snapshot}: the demo snapshot failed validation")
     click.echo(_demo_summary(report.tables, snapshot, time.perf_counter() - started))
+    from neisheng.policy import load_policy
+
+    _run_monitoring(snapshot, load_policy(), home / "demo-monitoring")
 
 
 def _demo_summary(tables, snapshot: Path, seconds: float) -> str:
