@@ -241,8 +241,10 @@ def _town_summary(region_summary_path: Path, policy) -> str:
                    key=lambda r: (r["level"], r["code"]))
     widths = [max(_width(label), 7) + 1 for label, _ in SUMMARY_COLUMNS]
     lines = [
-        f"监测年度 year {policy.year}, 政策 policy {policy.source}; "
-        "risk 红/黄/绿, type 脱贫不稳定/边缘易致贫/突发困难, stability 稳定/巩固/临界, motivation H/A/M0",
+        (
+            f"监测年度 year {policy.year}, 政策 policy {policy.source}; risk 红/黄/绿, "
+            "type 脱贫不稳定/边缘易致贫/突发困难, stability 稳定/巩固/临界, motivation H/A/M0"
+        ),
         _cell("区划 division", 20, left=True)
         + "".join(_cell(label, w) for (label, _), w in zip(SUMMARY_COLUMNS, widths)),
     ]
