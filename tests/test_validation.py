@@ -211,3 +211,34 @@ def test_lower_case_x_is_accepted_and_normalised(small_county, tmp_path):
     persons = _set(persons, "person_id", row, numbers[row].lower())
     write_snapshot(dict(small_county, persons=persons), tmp_path, fmt="csv")
     assert load_snapshot(tmp_path)["persons"].column("person_id")[row].as_py() == numbers[row]
+
+
+def test_what_a_township_office_types_is_understood(small_county, tmp_path):
+    """Chinese file names and headers, GB18030 or BOM-marked CSV, Chinese labels, 是/否,
+    dates written the Chinese way, amounts with thousands separators, extra columns."""
+    write_snapshot(small_county, tmp_path / "en", fmt="csv", headers="zh")
+    target = tmp_path / "zh"
+    target.mkdir()
+    for name, zh in (("divisions", "行政区划"), ("households", "农户"), ("persons", "家庭成员"),
+                     ("income_items", "收支台账")):
+        text = (tmp_path / "en" / f"{name}.csv").read_text(encoding="utf-8")
+        lines = text.splitlines()
+        if name == "persons":
+            header = lines[0].split(",")
+            column = header.index('"出生日期"')
+            cells = lines[1].split(",")
+            year, month, day = cells[column].strip('"').split("-")
+            cells[column] = f"{year}年{int(month)}月{int(day)}日"
+            lines[1] = ",".join(cells)
+            lines[0] += ",备注"
+            lines[1] += ",外出务工"
+            lines[2:] = [line + "," for line in lines[2:]]
+            (target / f"{zh}.csv").write_text("\n".join(lines) + "\n", encoding="gb18030")
+        elif name == "income_items":
+            (target / f"{zh}.csv").write_text("\ufeff" + text, encoding="utf-8")
+        else:
+            (target / f"{zh}.csv").write_text(text, encoding="utf-8")
+    report = validate_snapshot(target)
+    assert report.ok, [str(i) for i in report.issues[:5]]
+    for name, original in small_county.items():
+        assert report.tables[name].equals(original.cast(TABLES[name].arrow_schema)), name
