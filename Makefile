@@ -22,7 +22,7 @@ demo: setup
 	$(VENV)/bin/neisheng demo
 
 test: setup
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile
 
 bench: setup
 	$(VENV)/bin/python benchmarks/synth.py
