@@ -1,0 +1,1 @@
+"""Uploads waiting for a decision: a workbook is checked, previewed, then applied whole."""
