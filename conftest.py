@@ -1,0 +1,71 @@
+"""Fixtures shared by the web apps' tests (src/neisheng/*/tests): a small synthetic
+county in the database and one user per role, inside and outside a village."""
+
+from __future__ import annotations
+
+import pytest
+
+PASSWORD = "neisheng-test-pw-2026"
+
+
+@pytest.fixture(scope="session")
+def county_tables():
+    """Two neighbouring synthetic counties (巫山 and 巫溪) in one snapshot, so every
+    scope has somewhere outside it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from neisheng.synth import generate_county
+
+    parts = [generate_county(households=300, seed=seed, year=2026, county_code=code)
+             for seed, code in ((11, "500237"), (12, "500238"))]
+    tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
+    divisions = tables["divisions"]
+    _, first = np.unique(divisions["code"].to_numpy(zero_copy_only=False), return_index=True)
+    tables["divisions"] = divisions.take(pa.array(sorted(first)))
+    assert pc.count_distinct(tables["divisions"]["code"]).as_py() == tables["divisions"].num_rows
+    return tables
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, county_tables):
+    """The counties are loaded once per test session; each test runs in a transaction
+    that is rolled back, so tests see the same registry and cannot disturb each other."""
+    from neisheng.registry.services import registry_load_tables
+
+    with django_db_blocker.unblock():
+        registry_load_tables(tables=county_tables)
+
+
+@pytest.fixture
+def county(db, county_tables):
+    return county_tables
+
+
+@pytest.fixture
+def places(county):
+    """A county, a town and a village in it, and another county, town and village."""
+    from neisheng.registry.models import Division
+
+    def first(level, under):
+        return Division.objects.filter(level=level, code__startswith=under).order_by("code").first()
+
+    here, there = "500237", "500238"
+    return {
+        "county": first(3, here), "town": first(4, here), "village": first(5, here),
+        "other_county": first(3, there), "other_town": first(4, there), "other_village": first(5, there),
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    from neisheng.accounts.models import User
+
+    def make(role: str, division=None, username: str | None = None):
+        return User.objects.create_user(
+            username=username or f"{role}-{division.code if division else 'all'}",
+            password=PASSWORD, role=role, division=division, display_name=f"测试{role}",
+        )
+
+    return make
