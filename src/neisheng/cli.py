@@ -306,5 +306,16 @@ def _demo_summary(tables, snapshot: Path, seconds: float) -> str:
     ])
 
 
+def _register_platform_commands() -> None:
+    from neisheng.transfers.commands import COMMANDS as transfer_commands
+    from neisheng.web.commands import COMMANDS as web_commands
+
+    for command in (*transfer_commands, *web_commands):
+        main.add_command(command)
+
+
+_register_platform_commands()
+
+
 if __name__ == "__main__":
     main()
