@@ -1,0 +1,133 @@
+"""Writes of the monitoring workflow: a monitoring run on the registry in the database,
+and loading the engine's results so that pages can filter by risk and explain why."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.db import transaction
+
+from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
+
+BATCH = 5_000
+RESULT_FIELDS = [
+    "size", "income_pc", "prev_income_pc", "rigid_pc", "risk", "reasons", "monitor_type",
+    "stability", "motivation_score", "motivation_poor",
+]
+
+
+class MonitoringError(Exception):
+    """A run that cannot start (a policy that does not parse or is for another year).
+    The message is one sentence in Chinese and English."""
+
+
+def _registry_households() -> pa.Array:
+    from neisheng.registry.models import Household
+
+    return pa.array(list(Household.objects.values_list("household_id", flat=True)), pa.string())
+
+
+def _rows(table: pa.Table):
+    for batch in table.to_batches(max_chunksize=BATCH):
+        yield batch.to_pylist()
+
+
+@transaction.atomic
+def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str) -> MonitoringRun:
+    """Load household_results.parquet and measures.parquet (as `neisheng monitor` writes
+    them) for the households in the registry, replacing the previous run's results.
+
+    A household may have left the registry between the export and the load; its results
+    are dropped rather than failing the whole run."""
+    out_dir = Path(out_dir)
+    known = _registry_households()
+    results = pq.read_table(out_dir / "household_results.parquet", columns=["household_id", *RESULT_FIELDS])
+    results = results.filter(pc.is_in(results["household_id"], value_set=known))
+    measures = pq.read_table(out_dir / "measures.parquet")
+    measures = measures.filter(pc.is_in(measures["household_id"], value_set=known))
+
+    # One result per household: the previous run's rows go, its MonitoringRun stays as history.
+    RecommendedMeasure.objects.all().delete()
+    HouseholdResult.objects.all().delete()
+    run = MonitoringRun.objects.create(year=year, policy=policy_source, households=results.num_rows)
+    for rows in _rows(results):
+        HouseholdResult.objects.bulk_create(
+            [HouseholdResult(run=run, household_id=r["household_id"], **{k: r[k] for k in RESULT_FIELDS})
+             for r in rows]
+        )
+    for rows in _rows(measures):
+        RecommendedMeasure.objects.bulk_create(
+            [RecommendedMeasure(run=run, household_id=r["household_id"], measure=r["measure"],
+                                person_id=r["person_id"] or "", explanation=r["explanation"])
+             for r in rows]
+        )
+    return run
+
+
+def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path) -> MonitoringRun:
+    """Monitor the registry as it stands in the database: export it as a snapshot in
+    `work_dir`, run the engine (embedded DuckDB) and load the results."""
+    from neisheng.engine import catalog, monitor
+    from neisheng.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        raise MonitoringError(str(exc)) from exc
+    if policy.year != year:
+        raise MonitoringError(
+            f"{policy.source}: 政策年度 {policy.year} 与监测年度 {year} 不符 / "
+            f"the policy is for {policy.year}, not {year}"
+        )
+    work_dir = Path(work_dir)
+    snapshot_dir, out_dir = work_dir / "snapshot", work_dir / "results"
+    for stale in (snapshot_dir, out_dir):
+        # A table left from an earlier export must not be read as part of this one.
+        shutil.rmtree(stale, ignore_errors=True)
+    _export_registry(snapshot_dir)
+    con = catalog.connect("duckdb")
+    try:
+        tables, divisions = catalog.open_snapshot(con, snapshot_dir)
+        catalog.write_results(con, monitor(tables, divisions, policy), out_dir)
+    finally:
+        con.disconnect()
+    return monitoring_results_load(out_dir=out_dir, year=year, policy_source=policy.source)
+
+
+def _export_registry(directory: Path) -> None:
+    try:
+        from neisheng.transfers.services import snapshot_export
+    except ImportError:
+        _registry_snapshot_write(directory)
+    else:
+        snapshot_export(directory=directory, fmt="parquet", headers="en")
+
+
+# Contract column → ORM attribute where the two differ (foreign keys).
+_ORM_NAMES = {"parent_code": "parent_id", "village_code": "village_id"}
+
+
+def _registry_snapshot_write(directory: Path) -> None:
+    """The whole registry as the contract's four Parquet tables, read in one repeatable
+    snapshot so the tables agree with one another."""
+    from neisheng.engine.catalog import write_snapshot
+    from neisheng.engine.schema import TABLES
+    from neisheng.registry.models import Division, Household, IncomeItem, Person
+
+    models = {"divisions": Division, "households": Household, "persons": Person, "income_items": IncomeItem}
+    tables = {}
+    with transaction.atomic():
+        for name, model in models.items():
+            table = TABLES[name]
+            fields = [_ORM_NAMES.get(c, c) for c in table.column_names]
+            rows = model.objects.order_by().values_list(*fields)
+            columns = list(zip(*rows)) or [() for _ in fields]
+            tables[name] = pa.table(
+                [pa.array(col, type=table.arrow_schema.field(c).type) for c, col in zip(table.column_names, columns)],
+                schema=table.arrow_schema,
+            )
+    write_snapshot(tables, directory, fmt="parquet", headers="en")

@@ -1,0 +1,69 @@
+from collections import Counter
+
+import pyarrow.parquet as pq
+import pytest
+
+from neisheng.engine import catalog, monitor
+from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
+from neisheng.monitoring.services import MonitoringError, monitoring_results_load, monitoring_run
+from neisheng.policy import load_policy
+from neisheng.registry.models import Household
+
+pytestmark = pytest.mark.django_db
+
+
+def _engine_directly(county_tables, tmp_path):
+    """The engine run on the fixture's snapshot written straight to disk, not through
+    the database."""
+    snapshot, out = tmp_path / "direct-snapshot", tmp_path / "direct-results"
+    catalog.write_snapshot(county_tables, snapshot)
+    con = catalog.connect()
+    tables, divisions = catalog.open_snapshot(con, snapshot)
+    catalog.write_results(con, monitor(tables, divisions, load_policy()), out)
+    return out
+
+
+def test_a_run_gives_every_household_the_engines_result(county, tmp_path):
+    run = monitoring_run(year=2026, work_dir=tmp_path / "run")
+
+    assert run.households == Household.objects.count() == county["households"].num_rows
+    assert not Household.objects.filter(result__isnull=True).exists()
+    direct = pq.read_table(_engine_directly(county, tmp_path) / "household_results.parquet")
+    assert Counter(HouseholdResult.objects.values_list("risk", flat=True)) == Counter(direct["risk"].to_pylist())
+    by_household = dict(zip(direct["household_id"].to_pylist(), direct["reasons"].to_pylist()))
+    assert {h: r for h, r in HouseholdResult.objects.values_list("household_id", "reasons")} == by_household
+    measures = pq.read_table(tmp_path / "direct-results" / "measures.parquet")
+    assert RecommendedMeasure.objects.filter(run=run).count() == measures.num_rows > 0
+
+
+def test_a_second_run_replaces_the_first(county, tmp_path):
+    first = monitoring_run(year=2026, work_dir=tmp_path / "run")
+    measures = RecommendedMeasure.objects.count()
+    second = monitoring_run(year=2026, work_dir=tmp_path / "run")
+
+    assert HouseholdResult.objects.count() == county["households"].num_rows
+    assert set(HouseholdResult.objects.values_list("run_id", flat=True)) == {second.pk}
+    assert RecommendedMeasure.objects.count() == measures
+    assert list(MonitoringRun.objects.values_list("pk", flat=True)) == [second.pk, first.pk]
+
+
+def test_results_for_households_no_longer_in_the_registry_are_left_out(county, tmp_path):
+    out = _engine_directly(county, tmp_path)
+    gone = Household.objects.order_by("household_id").first()
+    gone.delete()
+
+    run = monitoring_results_load(out_dir=out, year=2026, policy_source="default")
+
+    assert run.households == county["households"].num_rows - 1
+    assert not HouseholdResult.objects.filter(household_id=gone.pk).exists()
+    assert not Household.objects.filter(result__isnull=True).exists()
+
+
+def test_a_policy_for_another_year_is_refused_and_nothing_changes(county, tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("year: 2025\nreference_date: 2025-12-31\n", encoding="utf-8")
+
+    with pytest.raises(MonitoringError, match="2025"):
+        monitoring_run(year=2026, policy_path=policy, work_dir=tmp_path / "run")
+    assert not HouseholdResult.objects.exists()
+    assert not MonitoringRun.objects.exists()
