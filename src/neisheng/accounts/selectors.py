@@ -66,3 +66,97 @@ def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
     if user.role != "admin" and not user.is_superuser:
         return AuditEvent.objects.none()
     return AuditEvent.objects.select_related("user")
+
+
+# --- Revealing masked numbers -------------------------------------------------------
+# A person's key is their ID number, so a reveal form cannot carry it: the page would
+# hold every full number in its source. The form carries the masked number (already on
+# the page) and a keyed digest of the full one; only the server, holding the secret key,
+# can tell which person in the user's scope it names.
+
+_REVEAL_SALT = "neisheng.accounts.reveal-person"
+_MASK = "*"
+
+
+def user_is_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (user.role == "admin" or user.is_superuser)
+
+
+def user_may_unmask(user) -> bool:
+    """Whether the user's role may see full ID and phone numbers at all."""
+    return bool(getattr(user, "is_authenticated", False)) and (user.can_unmask or user.is_superuser)
+
+
+def user_may_reveal_phone_of(user, owner: User) -> bool:
+    """A user's own phone number: administrators, and unmasking officers of the very same
+    division (a colleague's number, not everyone's below them)."""
+    if user_is_admin(user):
+        return True
+    return (
+        user_may_unmask(user)
+        and user.division_id is not None
+        and owner.division_id == user.division_id
+    )
+
+
+def _person_digest(person_id: str) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(_REVEAL_SALT, person_id, algorithm="sha256").hexdigest()[:32]
+
+
+def person_reveal_key(person_id: str) -> str:
+    """The opaque key a reveal form posts for an ID number: "<masked>.<digest>"."""
+    from neisheng.accounts.masking import mask_id_number
+
+    return f"{mask_id_number(person_id)}.{_person_digest(person_id)}"
+
+
+def person_by_reveal_key(user: User, key: str) -> Person | None:
+    """The person a reveal key names, if the user may unmask and the person lies within
+    the user's scope; otherwise None (the caller cannot tell which was the case)."""
+    from django.utils.crypto import constant_time_compare
+
+    if not user_may_unmask(user):
+        return None
+    masked, dot, digest = (key or "").rpartition(".")
+    if not dot or not masked or len(digest) != 32:
+        return None
+    # The visible ends of the masked number narrow the search to a handful of rows.
+    prefix = masked.split(_MASK, 1)[0]
+    suffix = masked.rsplit(_MASK, 1)[1] if _MASK in masked else ""
+    candidates = persons_visible_to(user).filter(person_id__startswith=prefix, person_id__endswith=suffix)
+    for person in candidates.select_related("household"):
+        if len(person.person_id) == len(masked) and constant_time_compare(_person_digest(person.person_id), digest):
+            return person
+    return None
+
+
+def user_phone_revealable_by(user: User, owner_id) -> User | None:
+    """The user whose phone number `user` may see, or None."""
+    try:
+        owner_pk = int(owner_id)
+    except (TypeError, ValueError):
+        return None
+    owner = User.objects.filter(pk=owner_pk).first()
+    if owner is None or not user_may_reveal_phone_of(user, owner):
+        return None
+    return owner
+
+
+def audit_events_filtered(user: User, *, username: str = "", action: str = "", date_from=None,
+                          date_to=None, object_id: str = "") -> QuerySet[AuditEvent]:
+    """The audit events the user may see, narrowed by the audit page's filters (dates are
+    whole local days, both ends included)."""
+    events = audit_events_visible_to(user)
+    if username:
+        events = events.filter(username__iexact=username.strip())
+    if action:
+        events = events.filter(action=action)
+    if date_from:
+        events = events.filter(at__date__gte=date_from)
+    if date_to:
+        events = events.filter(at__date__lte=date_to)
+    if object_id:
+        events = events.filter(object_id=object_id.strip())
+    return events
