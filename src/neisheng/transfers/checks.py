@@ -1,0 +1,323 @@
+"""Checking one uploaded table before anything is written.
+
+The contract's typing and checks are the engine's (neisheng.engine.validation), so a
+value means the same in an upload as in a snapshot; this module adds what only the
+database can tell: does the village exist and lie within the uploader's scope, does the
+household exist, is an ID number already registered in another household. Every problem
+is reported with its spreadsheet row (header = row 1), never only the first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from neisheng.accounts.masking import mask_id_number
+from neisheng.engine import validation
+from neisheng.engine.catalog import RawTable, SnapshotFileError, read_raw_table
+from neisheng.engine.schema import TABLES, VILLAGE_LEVEL
+
+UPLOADABLE = ("households", "persons", "income_items")
+FIRST_DATA_ROW = validation.FIRST_DATA_ROW
+QUERY_CHUNK = 2_000  # keys per IN (...) query: well under every database's parameter limit
+
+# Problems only the database can find, in the engine's (zh, en) form.
+DATABASE_REASONS: dict[str, tuple[str, str]] = {
+    "unreadable_upload": (
+        "无法读取文件,请上传 Excel 工作簿(.xlsx)或 CSV 文件",
+        "the file cannot be read; upload an Excel workbook (.xlsx) or a CSV file",
+    ),
+    "unknown_table": (
+        "无法从表头识别是哪张表(农户、家庭成员或收支台账),请检查表头或在上传时选择表",
+        "the headers match none of households, persons or ledger; check the headers or choose the table",
+    ),
+    "empty_upload": ("文件中没有数据行", "the file holds no data rows"),
+    "village_out_of_scope": (
+        "该村不在您的管辖范围内",
+        "this village is outside the divisions you are responsible for",
+    ),
+    "household_not_found": (
+        "系统中没有这个户编号(请先导入或登记农户)",
+        "no household with this number in the registry (import or register the household first)",
+    ),
+    "household_out_of_scope": (
+        "该户不在您的管辖范围内",
+        "this household is outside the divisions you are responsible for",
+    ),
+    "person_in_other_household": (
+        "该证件号码已登记在另一户中",
+        "this ID number is already registered in another household",
+    ),
+    "duplicate_ledger_row": (
+        "同一户同一年度同一项目在文件中出现多次",
+        "the same household, year and item appear more than once in the file",
+    ),
+}
+
+
+def reason_text(reason: str) -> tuple[str, str]:
+    return DATABASE_REASONS.get(reason) or validation.REASONS[reason]
+
+
+@dataclass(frozen=True)
+class UploadIssue:
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    @property
+    def message_zh(self) -> str:
+        return reason_text(self.reason)[0]
+
+    @property
+    def message_en(self) -> str:
+        return reason_text(self.reason)[1]
+
+    def as_dict(self, table: str | None) -> dict:
+        column_zh = None
+        if table and self.column and self.column in TABLES[table].column_names:
+            column_zh = TABLES[table].column(self.column).zh
+        return {
+            "row": self.row, "column": self.column, "column_zh": column_zh, "value": self.value,
+            "reason": self.reason, "message_zh": self.message_zh, "message_en": self.message_en,
+        }
+
+
+@dataclass
+class UploadCheck:
+    """What applying the upload would do, or why it cannot."""
+
+    table: str | None
+    issues: list[UploadIssue] = field(default_factory=list)
+    rows: int = 0
+    to_create: list[dict] = field(default_factory=list)
+    to_update: list[tuple[object, dict]] = field(default_factory=list)  # (model instance, new values)
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def issue_dicts(self) -> list[dict]:
+        return [i.as_dict(self.table) for i in self.issues]
+
+
+# ---- Reading and typing -------------------------------------------------------------
+
+class UploadUnreadable(Exception):
+    pass
+
+
+def read_upload(path: Path, table: str) -> RawTable:
+    try:
+        return read_raw_table(Path(path), TABLES[table])
+    except SnapshotFileError as exc:
+        raise UploadUnreadable(exc.message_en) from exc
+    except Exception as exc:  # the Excel reader raises its own error types
+        # Whatever a damaged or mislabelled file makes the readers raise, the cadre gets
+        # one clear sentence instead of a server error.
+        raise UploadUnreadable(str(exc)) from exc
+
+
+def detect_table(path: Path) -> str | None:
+    """The uploadable table whose columns the file's headers (English or Chinese) hold
+    completely; failing that, the one with the most of them."""
+    best, best_found = None, 0
+    for name in UPLOADABLE:
+        raw = read_upload(path, name)
+        found = len(TABLES[name].columns) - len(raw.missing_columns)
+        if not raw.missing_columns:
+            return name
+        if found > best_found:
+            best, best_found = name, found
+    # Two or three shared columns (户编号 alone) say nothing about which table was meant.
+    return best if best_found > 3 else None
+
+
+def type_table(raw: RawTable) -> tuple[pa.Table | None, list[UploadIssue]]:
+    """The table in contract types and every problem a snapshot check would find within
+    this one table (types, codes, ID numbers, duplicates).
+
+    Uses the engine's private checks so the rules stay in one place; a public
+    `validation.check_table(raw)` would let this wrapper go."""
+    issues: list[validation.Issue] = []
+    typed = validation._type_table(raw, issues)
+    if typed is not None:
+        collector = validation._Collector(issues, raw.path.name, typed)
+        if raw.table.name == "households":
+            validation._check_households(typed, None, collector)
+        elif raw.table.name == "persons":
+            validation._check_persons(typed, None, collector)
+    return typed, [UploadIssue(i.row, i.column, i.value, i.reason) for i in issues]
+
+
+# ---- Database checks ----------------------------------------------------------------
+
+def _chunks(keys: Iterable, size: int = QUERY_CHUNK):
+    keys = list(keys)
+    for start in range(0, len(keys), size):
+        yield keys[start:start + size]
+
+
+def _existing(queryset, field_name: str, keys: Iterable) -> dict:
+    """{key: instance} for the keys present in `queryset`, queried in chunks."""
+    found = {}
+    for chunk in _chunks(set(keys) - {None}):
+        for obj in queryset.filter(**{f"{field_name}__in": chunk}):
+            found[getattr(obj, field_name)] = obj
+    return found
+
+
+def _keys_in(queryset, field_name: str, keys: Iterable) -> set:
+    found = set()
+    for chunk in _chunks(set(keys) - {None}):
+        found.update(queryset.filter(**{f"{field_name}__in": chunk}).values_list(field_name, flat=True))
+    return found
+
+
+def _row(index: int) -> int:
+    return index + FIRST_DATA_ROW
+
+
+def _field_values(table: str, record: dict) -> dict:
+    """Model field values (attribute names) for one typed contract record."""
+    values = dict(record)
+    if table == "households":
+        values["village_id"] = values.pop("village_code")
+    return values
+
+
+def _changed(instance, values: dict) -> bool:
+    return any(getattr(instance, k) != v for k, v in values.items())
+
+
+def _check_households(records: list[dict], user, result: UploadCheck) -> None:
+    from neisheng.accounts.selectors import divisions_under, households_visible_to
+    from neisheng.registry.models import Division, Household
+
+    codes = [r["village_code"] for r in records]
+    villages = _keys_in(Division.objects.filter(level=VILLAGE_LEVEL), "code", codes)
+    own_villages = _keys_in(divisions_under(user).filter(level=VILLAGE_LEVEL), "code", codes)
+    ids = [r["household_id"] for r in records]
+    existing = _existing(Household.objects.all(), "household_id", ids)
+    visible = _keys_in(households_visible_to(user), "household_id", existing)
+    for index, record in enumerate(records):
+        code, hid = record["village_code"], record["household_id"]
+        if code is not None and code not in villages:
+            result.issues.append(UploadIssue(_row(index), "village_code", code, "unknown_village"))
+        elif code is not None and code not in own_villages:
+            result.issues.append(UploadIssue(_row(index), "village_code", code, "village_out_of_scope"))
+        if hid in existing and hid not in visible:
+            result.issues.append(UploadIssue(_row(index), "household_id", hid, "household_out_of_scope"))
+    _plan(records, existing, lambda r: r["household_id"], "households", result)
+
+
+def _check_household_refs(records: list[dict], user, result: UploadCheck) -> None:
+    """Persons and ledger rows belong to a household already in the registry and in scope."""
+    from neisheng.accounts.selectors import households_visible_to
+    from neisheng.registry.models import Household
+
+    ids = [r["household_id"] for r in records]
+    known = _keys_in(Household.objects.all(), "household_id", ids)
+    visible = _keys_in(households_visible_to(user), "household_id", known)
+    for index, record in enumerate(records):
+        hid = record["household_id"]
+        if hid is None:
+            continue
+        if hid not in known:
+            result.issues.append(UploadIssue(_row(index), "household_id", hid, "household_not_found"))
+        elif hid not in visible:
+            result.issues.append(UploadIssue(_row(index), "household_id", hid, "household_out_of_scope"))
+
+
+def _check_persons(records: list[dict], user, result: UploadCheck) -> None:
+    from neisheng.registry.models import Person
+
+    _check_household_refs(records, user, result)
+    existing = _existing(Person.objects.all(), "person_id", [r["person_id"] for r in records])
+    for index, record in enumerate(records):
+        pid = record["person_id"]
+        if pid in existing and record["household_id"] is not None \
+                and existing[pid].household_id != record["household_id"]:
+            result.issues.append(
+                UploadIssue(_row(index), "person_id", mask_id_number(pid), "person_in_other_household")
+            )
+    _plan(records, existing, lambda r: r["person_id"], "persons", result)
+
+
+def _ledger_key(record: dict) -> tuple:
+    return record["household_id"], record["year"], record["item"]
+
+
+def _check_ledger(records: list[dict], user, result: UploadCheck) -> None:
+    from neisheng.registry.models import IncomeItem
+
+    _check_household_refs(records, user, result)
+    rows_by_key = defaultdict(list)
+    for index, record in enumerate(records):
+        if None not in _ledger_key(record):
+            rows_by_key[_ledger_key(record)].append(index)
+    for key, indexes in rows_by_key.items():
+        if len(indexes) > 1:
+            for index in indexes:
+                result.issues.append(
+                    UploadIssue(_row(index), "item", "/".join(str(k) for k in key), "duplicate_ledger_row")
+                )
+    existing = {}
+    for chunk in _chunks({r["household_id"] for r in records} - {None}):
+        for item in IncomeItem.objects.filter(household_id__in=chunk).order_by("id"):
+            # The ledger has no unique key in the database; the oldest row of a key is the one updated.
+            existing.setdefault((item.household_id, item.year, item.item), item)
+    _plan(records, existing, _ledger_key, "income_items", result)
+
+
+def _plan(records: list[dict], existing: dict, key, table: str, result: UploadCheck) -> None:
+    for record in records:
+        values = _field_values(table, record)
+        instance = existing.get(key(record))
+        if instance is None:
+            result.to_create.append(values)
+        elif _changed(instance, values):
+            result.to_update.append((instance, values))
+        else:
+            result.unchanged += 1
+
+
+DATABASE_CHECKS = {"households": _check_households, "persons": _check_persons, "income_items": _check_ledger}
+
+
+def _mask_person_ids(issues: list[UploadIssue]) -> list[UploadIssue]:
+    # ID numbers are masked wherever they are shown; the row number finds the record.
+    return [
+        UploadIssue(i.row, i.column, mask_id_number(i.value), i.reason)
+        if i.column == "person_id" and i.value and "*" not in i.value else i
+        for i in issues
+    ]
+
+
+def check_upload(*, path: Path, user, table: str | None = None) -> UploadCheck:
+    """Read, type and check one uploaded file for `user`. Never raises for bad input:
+    every problem is in the result's `issues`."""
+    try:
+        table = table or detect_table(path)
+        if table is None:
+            return UploadCheck(table=None, issues=[UploadIssue(None, None, None, "unknown_table")])
+        raw = read_upload(path, table)
+    except UploadUnreadable:
+        return UploadCheck(table=table, issues=[UploadIssue(None, None, None, "unreadable_upload")])
+    result = UploadCheck(table=table, rows=raw.data.num_rows)
+    typed, issues = type_table(raw)
+    result.issues.extend(issues)
+    if typed is None:
+        return result
+    if typed.num_rows == 0:
+        result.issues.append(UploadIssue(None, None, None, "empty_upload"))
+        return result
+    DATABASE_CHECKS[table](typed.to_pylist(), user, result)
+    result.issues = sorted(_mask_person_ids(result.issues), key=lambda i: (i.row or 0, i.column or ""))
+    return result

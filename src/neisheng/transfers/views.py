@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from neisheng.engine.schema import TABLES
+from neisheng.transfers.exports import xlsx_response
+from neisheng.transfers.forms import UploadForm
+from neisheng.transfers.models import UPLOAD_TABLES
+from neisheng.transfers.selectors import import_batches_of
+from neisheng.transfers.services import (
+    ImportRefused,
+    import_batch_apply,
+    import_batch_create,
+    import_batch_discard,
+)
+
+RECENT_BATCHES = 10
+
+
+def _editor(request):
+    if not request.user.can_edit:
+        raise PermissionDenied("只有可以修改登记数据的角色才能导入 / only editing roles may import")
+
+
+@login_required
+def upload(request):
+    _editor(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        batch = import_batch_create(uploaded_file=form.cleaned_data["file"], user=request.user,
+                                    table=form.cleaned_data["table"] or None)
+        return redirect("transfers:batch", pk=batch.pk)
+    return render(request, "transfers/upload.html", {
+        "form": form,
+        "tables": UPLOAD_TABLES,
+        "batches": import_batches_of(request.user)[:RECENT_BATCHES],
+    })
+
+
+def _batch_for(request, pk):
+    _editor(request)
+    return get_object_or_404(import_batches_of(request.user), pk=pk)
+
+
+@login_required
+def batch_detail(request, pk):
+    batch = _batch_for(request, pk)
+    return render(request, "transfers/batch.html", {"batch": batch})
+
+
+@login_required
+@require_POST
+def batch_apply(request, pk):
+    batch = _batch_for(request, pk)
+    try:
+        counts = import_batch_apply(batch=batch, user=request.user, request=request)
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"已导入:新增 {counts['created']} 行,修改 {counts['updated']} 行 / "
+            f"imported: {counts['created']} created, {counts['updated']} updated",
+        )
+    return redirect("transfers:batch", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_discard(request, pk):
+    batch = import_batch_discard(batch=_batch_for(request, pk))
+    messages.info(request, f"已放弃 {batch.original_name} / discarded")
+    return redirect("transfers:upload")
+
+
+@login_required
+def template_workbook(request, table):
+    """An empty workbook with the table's Chinese headers, to fill in and upload."""
+    _editor(request)
+    if table not in UPLOAD_TABLES:
+        raise Http404
+    contract = TABLES[table]
+    return xlsx_response(filename=f"{contract.zh}-模板", title=contract.zh,
+                         headers=[c.zh for c in contract.columns], rows=[])
