@@ -143,14 +143,17 @@ def snapshot_import(*, directory: Path, replace: bool = False, progress: Progres
     from neisheng.engine.validation import load_snapshot
     from neisheng.registry.services import registry_load_tables
 
-    if progress:
-        progress("validating", 0, 1)
-    tables = load_snapshot(Path(directory))
+    # Refused before validating: a county's snapshot takes a while to check.
     if not replace and not registry_is_empty():
         raise SnapshotImportError(
             "数据库中已有登记数据,如需整体替换请使用 --replace / "
             "the database already holds a registry; use --replace"
         )
+    if progress:
+        progress("validating", 0, 1)
+    tables = load_snapshot(Path(directory))
+    if progress:
+        progress("validating", 1, 1)
     totals = {name: t.num_rows for name, t in tables.items()}
 
     def report(table: str, done: int) -> None:
