@@ -1,4 +1,4 @@
-"""The `neisheng` command as a county officer runs it: synth, validate, convert, demo,
+"""The `neisheng` command as a county officer runs it: synth, validate, convert
 and one clear sentence with a non-zero exit code when something is wrong."""
 
 import csv
@@ -70,11 +70,3 @@ def test_convert_to_a_chinese_workbook(tmp_path):
     assert (tmp_path / "x" / "households.xlsx").exists()
     assert run("validate", tmp_path / "x").exit_code == 0
 
-
-def test_demo_builds_validates_and_monitors(tmp_path):
-    result = run("demo", "--households", 500, "--home", tmp_path)
-    assert result.exit_code == 0, result.output
-    assert "演示县 demo county: 巫山县" in result.output
-    assert "巫山县" in result.output.split("监测年度")[1]
-    for name in ("household_results", "measures", "region_summary"):
-        assert (tmp_path / "demo-monitoring" / f"{name}.parquet").exists()

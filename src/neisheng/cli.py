@@ -257,55 +257,6 @@ def _town_summary(region_summary_path: Path, policy) -> str:
     return "\n".join(lines)
 
 
-@main.command()
-@click.option("--households", type=click.IntRange(min=1), default=20_000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="working folder (default $NEISHENG_HOME or ./var)")
-def demo(households: int, seed: int, home: Path | None) -> None:
-    """Build a demo county, validate it, run monitoring and print a summary."""
-    import os
-
-    from neisheng.engine.validation import validate_snapshot
-
-    home = home or Path(os.environ.get("NEISHENG_HOME", "var"))
-    snapshot = home / "demo-snapshot"
-    started = time.perf_counter()
-    tables = _synthesize(households=households, seed=seed, year=2026, county_code="500237")
-    _write(tables, snapshot, "parquet", "en")
-    report = validate_snapshot(snapshot)
-    if not report.ok:
-        for issue in report.issues[:20]:
-            click.echo(str(issue), err=True)
-        raise UserError(f"{snapshot}: the demo snapshot failed validation")
-    click.echo(_demo_summary(report.tables, snapshot, time.perf_counter() - started))
-    from neisheng.policy import load_policy
-
-    _run_monitoring(snapshot, load_policy(), home / "demo-monitoring")
-
-
-def _demo_summary(tables, snapshot: Path, seconds: float) -> str:
-    import pyarrow.compute as pc
-
-    from neisheng.engine.schema import STATUS
-
-    divisions = tables["divisions"]
-    county = pc.filter(divisions, pc.equal(divisions["level"], 3))["name"][0].as_py()
-    towns = pc.sum(pc.equal(divisions["level"], 4)).as_py()
-    villages = pc.sum(pc.equal(divisions["level"], 5)).as_py()
-    households = tables["households"]
-    counts = dict(
-        zip(*[c.to_pylist() for c in pc.value_counts(households["status"]).flatten()])
-    )
-    status = ", ".join(f"{STATUS[s]} {counts.get(s, 0)}" for s in STATUS)
-    return "\n".join([
-        f"演示县 demo county: {county} — {towns} 个乡镇 towns, {villages} 个村 villages",
-        f"农户 households: {households.num_rows} ({status})",
-        f"家庭成员 persons: {tables['persons'].num_rows}; 收支台账 ledger rows: {tables['income_items'].num_rows}",
-        f"快照 snapshot: {snapshot} (校验通过 valid; {seconds:.1f} s)",
-    ])
-
-
 def _register_platform_commands() -> None:
     from neisheng.transfers.commands import COMMANDS as transfer_commands
     from neisheng.web.commands import COMMANDS as web_commands

@@ -31,9 +31,19 @@ def _registry_households() -> pa.Array:
     return pa.array(list(Household.objects.values_list("household_id", flat=True)), pa.string())
 
 
-def _rows(table: pa.Table):
-    for batch in table.to_batches(max_chunksize=BATCH):
-        yield batch.to_pylist()
+def _insert(model, table: pa.Table, attnames: list[str]) -> None:
+    """Plain parameterised INSERTs (portable SQL): a county's results are hundreds of
+    thousands of rows, and building a model instance for each costs more than the
+    database does."""
+    from django.db import connection
+
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(column_of[a]) for a in attnames)
+    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
+           f"VALUES ({', '.join(['%s'] * len(attnames))})")
+    with connection.cursor() as cursor:
+        for batch in table.select(attnames).to_batches(max_chunksize=BATCH):
+            cursor.executemany(sql, list(zip(*(col.to_pylist() for col in batch.columns))))
 
 
 @transaction.atomic
@@ -54,17 +64,13 @@ def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str) -> 
     RecommendedMeasure.objects.all().delete()
     HouseholdResult.objects.all().delete()
     run = MonitoringRun.objects.create(year=year, policy=policy_source, households=results.num_rows)
-    for rows in _rows(results):
-        HouseholdResult.objects.bulk_create(
-            [HouseholdResult(run=run, household_id=r["household_id"], **{k: r[k] for k in RESULT_FIELDS})
-             for r in rows]
-        )
-    for rows in _rows(measures):
-        RecommendedMeasure.objects.bulk_create(
-            [RecommendedMeasure(run=run, household_id=r["household_id"], measure=r["measure"],
-                                person_id=r["person_id"] or "", explanation=r["explanation"])
-             for r in rows]
-        )
+    results = results.append_column("run_id", pa.array([run.pk] * results.num_rows, pa.int64()))
+    measures = measures.append_column("run_id", pa.array([run.pk] * measures.num_rows, pa.int64()))
+    measures = measures.set_column(
+        measures.schema.get_field_index("person_id"), "person_id", pc.fill_null(measures["person_id"], "")
+    )
+    _insert(HouseholdResult, results, ["household_id", "run_id", *RESULT_FIELDS])
+    _insert(RecommendedMeasure, measures, ["household_id", "run_id", "measure", "person_id", "explanation"])
     return run
 
 

@@ -3,6 +3,164 @@ Django is imported inside each command so other commands start fast."""
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+SERVER_THREADS = 8
+
+
+def _django(home: Path | None = None) -> None:
+    from neisheng.web.config import setup_django
+
+    if home is not None:
+        os.environ["NEISHENG_HOME"] = str(home)
+    setup_django()
+
+
+def _migrate_if_needed(say) -> None:
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections["default"])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        say("正在更新数据库结构 / applying database migrations …")
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def _bind(host: str, port: int):
+    """A waitress server bound to host:port, or one clear sentence if it cannot be."""
+    from waitress import create_server
+
+    from neisheng.cli import UserError
+    from neisheng.web.wsgi import application
+
+    try:
+        return create_server(application, host=host, port=port, threads=SERVER_THREADS)
+    except OSError as exc:
+        raise UserError(f"{host}:{port}: 无法监听,端口可能已被占用 / cannot listen there, "
+                        f"is the port already in use? ({exc.strerror})") from exc
+
+
+def _serve(server, host: str, port: int) -> None:
+    from django.conf import settings
+
+    if host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):
+        click.echo(f"注意 / note: {host} 不在 NEISHENG_ALLOWED_HOSTS 中 / is not in NEISHENG_ALLOWED_HOSTS; "
+                   "requests to it will be refused", err=True)
+    if host in ("0.0.0.0", "::"):
+        click.echo("注意 / note: 其他计算机访问时,请把本机地址加入 NEISHENG_ALLOWED_HOSTS / "
+                   "for other computers, add this machine's address to NEISHENG_ALLOWED_HOSTS", err=True)
+    click.echo(f"打开浏览器 / open http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
+               "(Ctrl-C 停止 / to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("已停止 / stopped")
+    finally:
+        server.close()
+
+
+@click.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="address to listen on (0.0.0.0 for every network interface)")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the web platform (database in $NEISHENG_HOME or DATABASE_URL)."""
+    _django()
+    _migrate_if_needed(click.echo)
+    _serve(_bind(host, port), host, port)
+
+
+@click.command()
+@click.option("--households", type=click.IntRange(min=1), default=20_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
+              help="serve the platform once the demo is built")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="working folder (default $NEISHENG_HOME or ./var); its database is replaced")
+def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | None) -> None:
+    """A demo county in a fresh database: synthesize, validate, load, create one login
+    per role, run monitoring, print the summary and the logins, then serve."""
+    from django.conf import settings
+
+    from neisheng.cli import UserError, _synthesize
+    from neisheng.engine.validation import SnapshotInvalid
+    from neisheng.web import demo as demo_build
+
+    if os.environ.get("DATABASE_URL"):
+        raise UserError("演示会新建并清空自己的 SQLite 数据库,请先取消 DATABASE_URL / the demo builds "
+                        "(and wipes) its own SQLite database; unset DATABASE_URL first")
+    started = time.perf_counter()
+    home = (home or Path(os.environ.get("NEISHENG_HOME", "var"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    _django(home)
+    # Bind before the minutes of work, so a busy port is reported at once.
+    server = _bind(DEFAULT_HOST, port) if then_serve else None
+
+    database = Path(settings.DATABASES["default"]["NAME"])
+    if database.exists():
+        click.echo(f"删除旧的演示数据库 / removing the old demo database {database}")
+    step = time.perf_counter()
+    demo_build.database_reset(database)
+    migrated = time.perf_counter() - step
+    click.echo(f"新建数据库 / new database {database}")
+
+    step = time.perf_counter()
+    tables = _synthesize(households=households, seed=seed, year=demo_build.DEMO_YEAR,
+                         county_code=demo_build.DEMO_COUNTY)
+    synthesized = time.perf_counter() - step
+    try:
+        report = demo_build.demo_build(home=home, tables=tables, say=click.echo)
+    except SnapshotInvalid as exc:
+        for issue in exc.issues[:20]:
+            click.echo(str(issue), err=True)
+        raise UserError(f"演示快照未通过校验 / the demo snapshot failed validation "
+                        f"({len(exc.issues)} problems)") from exc
+    report.seconds = {"migrate": migrated, "synth": synthesized, **report.seconds}
+    click.echo("")
+    click.echo(_summary(report, time.perf_counter() - started))
+    click.echo("")
+    click.echo(_logins(report.logins))
+    click.echo("")
+    if server is None:
+        click.echo(f"启动网站 / to serve: NEISHENG_HOME={home} neisheng serve --port {port}")
+        click.echo(f"然后打开 / then open http://{DEFAULT_HOST}:{port}/")
+        return
+    _serve(server, DEFAULT_HOST, port)
+
+
+def _summary(report, seconds: float) -> str:
+    from neisheng.engine.schema import STATUS
+    from neisheng.web.demo import DEMO_YEAR
+
+    status = ", ".join(f"{STATUS[s]} {n}" for s, n in report.by_status.items())
+    risk = report.by_risk
+    return "\n".join([
+        f"演示县 demo county: {report.county} — {report.towns} 个乡镇 towns, {report.villages} 个村 villages",
+        f"农户 households: {report.households} ({status})",
+        f"家庭成员 persons: {report.persons}; 收支台账 ledger rows: {report.ledger_rows}",
+        f"监测结果 monitoring {DEMO_YEAR}: 红 red {risk['red']}, 黄 yellow {risk['yellow']}, 绿 green {risk['green']}",
+        f"用时 took {seconds:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in report.seconds.items())})",
+    ])
+
+
+def _logins(logins: list[dict]) -> str:
+    from neisheng.cli import _cell, _width
+
+    header = ("用户名 username", "密码 password", "角色 role", "区划 division")
+    rows = [(u["username"], u["password"], u["role_label"], u["division"] or "—") for u in logins]
+    widths = [max(_width(str(r[i])) for r in (header, *rows)) + 2 for i in range(len(header))]
+    lines = ["演示登录 demo logins:"]
+    for row in (header, *rows):
+        lines.append("  " + "".join(_cell(v, w, left=True) for v, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+COMMANDS: list[click.Command] = [serve, demo]

@@ -32,8 +32,14 @@ def test_a_run_gives_every_household_the_engines_result(county, tmp_path):
     assert Counter(HouseholdResult.objects.values_list("risk", flat=True)) == Counter(direct["risk"].to_pylist())
     by_household = dict(zip(direct["household_id"].to_pylist(), direct["reasons"].to_pylist()))
     assert {h: r for h, r in HouseholdResult.objects.values_list("household_id", "reasons")} == by_household
+    incomes = dict(zip(direct["household_id"].to_pylist(), direct["income_pc"].to_pylist()))
+    assert dict(HouseholdResult.objects.values_list("household_id", "income_pc")) == incomes
     measures = pq.read_table(tmp_path / "direct-results" / "measures.parquet")
     assert RecommendedMeasure.objects.filter(run=run).count() == measures.num_rows > 0
+    first = measures.slice(0, 1).to_pylist()[0]
+    assert RecommendedMeasure.objects.filter(
+        household_id=first["household_id"], measure=first["measure"], explanation=first["explanation"]
+    ).exists()
 
 
 def test_a_second_run_replaces_the_first(county, tmp_path):

@@ -1,0 +1,145 @@
+"""`neisheng demo`: a synthetic county in a fresh database, one login per role, a
+monitoring run, and a summary to read before opening the browser.
+
+Every step is an ordinary service of the platform (synthesis, validation, registry load,
+monitoring), so the demo shows what a county office would get from its own data."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+DEMO_YEAR = 2026
+DEMO_COUNTY = "500237"  # 巫山县, 重庆市: one of the counties of the research
+
+
+@dataclass
+class DemoReport:
+    county: str
+    towns: int
+    villages: int
+    households: int
+    persons: int
+    ledger_rows: int
+    by_status: dict[str, int]
+    by_risk: dict[str, int]
+    logins: list[dict]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def sqlite_files(database: Path) -> list[Path]:
+    """The database and the write-ahead log files SQLite keeps next to it."""
+    return [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+
+
+def database_reset(database: Path) -> None:
+    """A fresh, migrated database: the old file (if any) is removed first."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    for path in sqlite_files(database):
+        path.unlink(missing_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def demo_build(*, home: Path, tables: dict[str, pa.Table],
+               say: Callable[[str], None] = lambda _: None) -> DemoReport:
+    """Validate the synthesized `tables`, load them into the (fresh) database, create the
+    demo logins and run monitoring. Raises SnapshotInvalid if validation fails."""
+    from neisheng.engine.catalog import write_snapshot
+    from neisheng.engine.validation import SnapshotInvalid, validate_snapshot
+    from neisheng.monitoring.services import monitoring_run
+
+    seconds = {}
+    started = time.perf_counter()
+    snapshot = home / "demo-snapshot"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    write_snapshot(tables, snapshot)
+    # The snapshot goes through the same checks as any county's upload.
+    report = validate_snapshot(snapshot)
+    if not report.ok:
+        raise SnapshotInvalid(report.issues)
+    seconds["validate"] = time.perf_counter() - started
+    say(f"已校验 / validated {snapshot}")
+
+    started = time.perf_counter()
+    _registry_load(report.tables)
+    seconds["load"] = time.perf_counter() - started
+    say("已载入数据库 / loaded into the database")
+
+    started = time.perf_counter()
+    logins = _demo_users(county_code=DEMO_COUNTY)
+    seconds["logins"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    monitoring_run(year=DEMO_YEAR, work_dir=home / "demo-monitoring")
+    seconds["monitor"] = time.perf_counter() - started
+    say("已完成监测 / monitoring done")
+    return _report(report.tables, logins, seconds)
+
+
+def _registry_load(tables: dict[str, pa.Table]) -> None:
+    from neisheng.registry.services import registry_load_tables
+
+    registry_load_tables(tables=tables)
+
+
+def _demo_users(*, county_code: str) -> list[dict]:
+    try:
+        from neisheng.accounts.services import demo_users_create
+    except ImportError:
+        return _demo_users_fallback(county_code=county_code)
+    return demo_users_create(county_code=county_code)
+
+
+def _demo_users_fallback(*, county_code: str) -> list[dict]:
+    """One login per role (used only while accounts has no demo_users_create)."""
+    import secrets
+
+    from neisheng.accounts.models import Role, User
+    from neisheng.registry.models import Division
+
+    county = Division.objects.get(code=county_code.ljust(12, "0"))
+    town = Division.objects.filter(level=4, code__startswith=county.prefix).order_by("code").first()
+    village = Division.objects.filter(level=5, code__startswith=town.prefix).order_by("code").first()
+    where = {Role.TOWN: town, Role.VILLAGE: village, Role.ASSISTANCE: village, Role.ADMIN: None}
+    password = f"neisheng-{secrets.token_hex(4)}"
+    logins = []
+    for role in Role:
+        division = where.get(role, county)
+        User.objects.create_user(username=role.value, password=password, role=role.value,
+                                 division=division, display_name=f"演示{role.label.split()[0]}")
+        logins.append({"username": role.value, "password": password, "role": role.value,
+                       "role_label": role.label, "division": division.name if division else ""})
+    return logins
+
+
+def _report(tables: dict[str, pa.Table], logins: list[dict], seconds: dict[str, float]) -> DemoReport:
+    import pyarrow.compute as pc
+    from django.db.models import Count
+
+    from neisheng.engine.schema import STATUS
+    from neisheng.monitoring.models import RISK_CHOICES, HouseholdResult
+
+    divisions = tables["divisions"]
+    level = divisions["level"]
+    status_counts = dict(zip(*[c.to_pylist() for c in pc.value_counts(tables["households"]["status"]).flatten()]))
+    risk_counts = dict(HouseholdResult.objects.values_list("risk").annotate(n=Count("pk")).order_by())
+    return DemoReport(
+        county=pc.filter(divisions, pc.equal(level, 3))["name"][0].as_py(),
+        towns=pc.sum(pc.equal(level, 4)).as_py(),
+        villages=pc.sum(pc.equal(level, 5)).as_py(),
+        households=tables["households"].num_rows,
+        persons=tables["persons"].num_rows,
+        ledger_rows=tables["income_items"].num_rows,
+        by_status={s: status_counts.get(s, 0) for s in STATUS},
+        by_risk={r: risk_counts.get(r, 0) for r, _ in RISK_CHOICES},
+        logins=logins,
+        seconds=seconds,
+    )
