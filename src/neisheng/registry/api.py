@@ -1,6 +1,361 @@
-"""REST API of the registry (Django REST Framework), with the same scope rules as pages."""
+"""REST API of the registry (Django REST Framework), with the same scope rules as pages.
 
+Every queryset starts from accounts.selectors, so a row outside the user's division is
+never listed and its detail URL answers 404, exactly as if it did not exist. Writes go
+through registry.services, the same functions the web forms use, so the history and
+the audit trail are the same whichever way a record was changed.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import path
+from django.utils.crypto import constant_time_compare
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
+
+from neisheng.accounts.selectors import (
+    divisions_under,
+    divisions_visible_to,
+    households_visible_to,
+    ledger_visible_to,
+    person_reveal_key,
+    persons_visible_to,
+)
+from neisheng.accounts.services import audit_record
+from neisheng.engine import schema
+from neisheng.monitoring.models import MONITOR_TYPE_CHOICES, RISK_CHOICES, HouseholdResult
+from neisheng.registry import api_filters, services
+from neisheng.registry.models import Division, Household, IncomeItem, Person
+from neisheng.registry.permissions import EditsIfRoleAllows, SeesPersons
+from neisheng.registry.serializers import (
+    DivisionSerializer,
+    HouseholdResultSerializer,
+    HouseholdSerializer,
+    IncomeItemSerializer,
+    PersonSerializer,
+    SummarySerializer,
+)
+
+UNMASK_PARAMETER = OpenApiParameter(
+    "unmask", OpenApiTypes.BOOL, description=(
+        "1: show full ID numbers (roles allowed to unmask only, otherwise 403); every person "
+        "shown in full is recorded in the audit trail as view_unmasked"
+    ),
+)
+UNMASK_FORBIDDEN = "您的角色不能查看完整证件号码 (your role may not see full ID numbers)"
+
+
+def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError(error.messages)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Common ground: the list filter, and the unmasking that person payloads share."""
+
+    permission_classes = (IsAuthenticated, SeesPersons, EditsIfRoleAllows)
+    filter_class: type[serializers.Serializer] | None = None
+    model = None
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        queryset = self.scoped_queryset()
+        if self.action == "list" and self.filter_class is not None:
+            # .dict(): a QueryDict would read a missing boolean parameter as false.
+            parameters = self.filter_class(data=self.request.query_params.dict())
+            parameters.is_valid(raise_exception=True)
+            queryset = parameters.apply(queryset)
+        return queryset
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.unmask = api_filters.wants_unmask(request)
+        self.revealed: set[str] = set()
+        if self.unmask and not request.user.can_unmask:
+            raise PermissionDenied(UNMASK_FORBIDDEN)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["unmask"] = getattr(self, "unmask", False)
+        context["revealed"] = getattr(self, "revealed", set())
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        revealed = getattr(self, "revealed", None)
+        if revealed and response.status_code < 400:
+            for number in sorted(revealed):
+                audit_record(user=request.user, action="view_unmasked", object_type="person",
+                             object_id=number, detail={"via": "api", "path": request.path}, request=request)
+            revealed.clear()
+        return response
+
+    def write(self, service, **kwargs):
+        try:
+            return service(user=self.request.user, request=self.request, **kwargs)
+        except DjangoValidationError as error:
+            raise _as_api_error(error) from None
+
+
+class ReadWriteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, ScopedViewSet):
+    """List, read, create and change; nothing is deleted through the API (a person who
+    has died is marked alive=false, and the history keeps every earlier state)."""
+
+
+@extend_schema_view(list=extend_schema(parameters=[api_filters.DivisionFilter]))
+class DivisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """行政区划 Divisions: the user's own division, everything below it, and its ancestors
+    (for breadcrumbs). Open to every role, researchers included."""
+
+    serializer_class = DivisionSerializer
+    permission_classes = (IsAuthenticated,)
+    filter_class = api_filters.DivisionFilter
+    model = Division
+    lookup_field = "code"
+    lookup_value_regex = "[0-9]{12}"
+
+    def scoped_queryset(self):
+        return divisions_visible_to(self.request.user)
+
+
+@extend_schema_view(list=extend_schema(parameters=[api_filters.HouseholdFilter]))
+class HouseholdViewSet(ReadWriteViewSet):
+    """农户 Households under the user's division, addressed by household number (户编号).
+
+    Creating and changing needs an editing role (county, town, village officer or
+    administrator); the village must be a level-5 division within the user's division.
+    Every change is kept in the household's history and the audit trail. Researchers get 403.
+    """
+
+    serializer_class = HouseholdSerializer
+    filter_class = api_filters.HouseholdFilter
+    model = Household
+    lookup_field = "household_id"
+    lookup_value_regex = "[^/]+"
+
+    def scoped_queryset(self):
+        living = (
+            Person.objects.filter(household=OuterRef("pk"), alive=True)
+            .order_by().values("household").annotate(n=Count("pk")).values("n")
+        )
+        return (
+            households_visible_to(self.request.user)
+            .select_related("village", "result")
+            .annotate(living_members=Coalesce(Subquery(living, output_field=IntegerField()), 0))
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = self.write(services.household_create, values=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = self.write(services.household_update, household=serializer.instance,
+                                         values=dict(serializer.validated_data))
+
+
+def _person_by_key(queryset, key: str) -> Person | None:
+    """The person within `queryset` whose opaque key (accounts.selectors.person_reveal_key:
+    the masked number and a keyed digest of the full one) is `key`. The visible ends of the
+    masked number narrow the search to a handful of rows."""
+    masked = key.rpartition(".")[0]
+    if "*" not in masked:
+        return None
+    prefix, suffix = masked.split("*", 1)[0], masked.rsplit("*", 1)[1]
+    candidates = queryset.filter(person_id__startswith=prefix, person_id__endswith=suffix)
+    for person in candidates:
+        if constant_time_compare(person_reveal_key(person.person_id), key):
+            return person
+    return None
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[api_filters.PersonFilter, UNMASK_PARAMETER]),
+    retrieve=extend_schema(parameters=[UNMASK_PARAMETER]),
+)
+class PersonViewSet(ReadWriteViewSet):
+    """家庭成员 Persons under the user's division.
+
+    Masking. ID numbers are masked in every response: `person_id` reads
+    `3704**********0012` and `id_unmasked` is false; `person_id_masked` is always the
+    masked form. With `?unmask=1`, a role allowed to unmask (county, town, village,
+    assistance cadre, auditor, administrator) sees `person_id` in full, `id_unmasked`
+    is true, and one audit event `view_unmasked` is recorded for every person in the
+    response; any other role gets 403.
+
+    Addressing. `/api/persons/{person_id}/` takes either the full ID number (for a
+    client that already holds it) or the person's `key`, an opaque address given in
+    every payload (the masked number and a keyed digest of the full one, as the web
+    pages' reveal buttons use), so a client can read and change a person it found in a
+    list without ever unmasking. A person outside the user's division is 404 either way.
+
+    Writing. Creating needs an editing role (county, town, village officer,
+    administrator) and a household within the user's division. The ID number is checked
+    as GB 11643 (format, birth date, checksum, each named in the error); birth date and
+    sex may be left out and are then taken from the number, and if given must agree with
+    it. A person already registered anywhere cannot be registered again. The ID number
+    and the household cannot be changed afterwards; every change is kept in the
+    person's history and the audit trail. Nothing is deleted: a death is `alive=false`.
+    Researchers get 403.
+    """
+
+    serializer_class = PersonSerializer
+    filter_class = api_filters.PersonFilter
+    model = Person
+    lookup_field = "person_id"
+    lookup_value_regex = "[^/]+"
+
+    def scoped_queryset(self):
+        return persons_visible_to(self.request.user)
+
+    def get_object(self):
+        address = self.kwargs[self.lookup_field]
+        queryset = self.get_queryset()
+        if "." in address:
+            person = _person_by_key(queryset, address)
+        else:
+            person = queryset.filter(pk=address.strip().upper()).first()
+        if person is None:
+            raise NotFound()
+        self.check_object_permissions(self.request, person)
+        return person
+
+    def perform_create(self, serializer):
+        values = dict(serializer.validated_data)
+        household = values.pop("household")
+        serializer.instance = self.write(services.person_create, household=household, values=values)
+
+    def perform_update(self, serializer):
+        values = dict(serializer.validated_data)
+        values.pop("household", None)
+        serializer.instance = self.write(services.person_update, person=serializer.instance, values=values)
+
+
+@extend_schema_view(list=extend_schema(parameters=[api_filters.IncomeItemFilter]))
+class IncomeItemViewSet(ReadWriteViewSet):
+    """收支台账 Income and expenditure items of households under the user's division.
+
+    `amount` is in yuan, ≥ 0 with at most two decimals; `kind` tells income, production
+    cost or rigid expenditure. Creating and changing need an editing role and a household
+    within the user's division; the household of an item cannot be changed. Researchers get 403.
+    """
+
+    serializer_class = IncomeItemSerializer
+    filter_class = api_filters.IncomeItemFilter
+    model = IncomeItem
+
+    def scoped_queryset(self):
+        return ledger_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        values = dict(serializer.validated_data)
+        household = values.pop("household")
+        serializer.instance = self.write(services.ledger_item_create, household=household, values=values)
+
+    def perform_update(self, serializer):
+        values = dict(serializer.validated_data)
+        values.pop("household", None)
+        serializer.instance = self.write(services.ledger_item_update, item=serializer.instance, values=values)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[api_filters.HouseholdResultFilter, UNMASK_PARAMETER]),
+    retrieve=extend_schema(parameters=[UNMASK_PARAMETER]),
+)
+class HouseholdResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """监测结果 The latest monitoring run's result for each household under the user's
+    division, addressed by household number, with the recommended measures.
+
+    A measure aimed at one member carries that member's ID number, masked unless
+    `?unmask=1` (same rules and audit as /api/persons/). Read only; researchers get 403.
+    """
+
+    serializer_class = HouseholdResultSerializer
+    filter_class = api_filters.HouseholdResultFilter
+    model = HouseholdResult
+    lookup_field = "household_id"
+    lookup_url_kwarg = "household_id"
+    lookup_value_regex = "[^/]+"
+
+    def scoped_queryset(self):
+        return (
+            HouseholdResult.objects.filter(household__in=households_visible_to(self.request.user))
+            .select_related("household", "run")
+            .prefetch_related("household__recommended_measures")
+            .order_by("household_id")
+        )
+
+
+def _counts(rows, field: str, codes, missing: str | None = None) -> dict[str, int]:
+    """Every code appears, with 0 when no household has it, so clients see a stable shape."""
+    counts = dict.fromkeys(codes, 0)
+    if missing is not None:
+        counts[missing] = 0
+    for row in rows:
+        key = row[field] if row[field] is not None else missing
+        if key is not None:
+            counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+class SummaryView(APIView):
+    """汇总 Counts of households and living persons under one division: by status,
+    category, risk and monitoring type. Anonymous figures only, so open to every role,
+    researchers included.
+
+    `?division=CODE` picks a division within the user's own (404 outside it); without
+    it, the user's own division.
+    """
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(parameters=[api_filters.SummaryParameters], responses=SummarySerializer)
+    def get(self, request):
+        parameters = api_filters.SummaryParameters(data=request.query_params.dict())
+        parameters.is_valid(raise_exception=True)
+        division = parameters.validated_data.get("division") or request.user.division
+        if division is not None and not divisions_under(request.user).filter(pk=division.pk).exists():
+            raise NotFound("不在您的管辖范围内 (outside your division)")
+        households = api_filters.under(households_visible_to(request.user), "village_id", division)
+        persons = api_filters.under(persons_visible_to(request.user), "household__village_id", division)
+
+        def grouped(field):
+            return households.order_by().values(field).annotate(n=Count("pk"))
+
+        data = {
+            "division": division,
+            "households": households.count(),
+            "persons": persons.filter(alive=True).count(),
+            "by_status": _counts(grouped("status"), "status", schema.STATUS),
+            "by_category": _counts(grouped("category"), "category", schema.CATEGORY),
+            "by_risk": _counts(grouped("result__risk"), "result__risk", dict(RISK_CHOICES), "none"),
+            "by_monitor_type": _counts(grouped("result__monitor_type"), "result__monitor_type",
+                                       dict(MONITOR_TYPE_CHOICES), "none"),
+        }
+        return Response(SummarySerializer(data).data)
+
 
 router = DefaultRouter()
-urlpatterns = router.urls
+router.register("divisions", DivisionViewSet, basename="api-division")
+router.register("households", HouseholdViewSet, basename="api-household")
+router.register("persons", PersonViewSet, basename="api-person")
+router.register("income-items", IncomeItemViewSet, basename="api-income-item")
+router.register("household-results", HouseholdResultViewSet, basename="api-household-result")
+
+urlpatterns = [
+    path("summary/", SummaryView.as_view(), name="api-summary"),
+    *router.urls,
+]

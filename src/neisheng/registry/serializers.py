@@ -1,0 +1,412 @@
+"""Serializers of the registry API. Fields, enumerations and ranges come from the data
+contract (neisheng.engine.schema) and error messages from the snapshot validator, so a
+value the API rejects is one an import would reject with the same words."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from neisheng import ids
+from neisheng.accounts.masking import mask_id_number
+from neisheng.accounts.selectors import divisions_under, households_visible_to, person_reveal_key
+from neisheng.engine import schema
+from neisheng.engine.validation import REASONS as CONTRACT_REASONS
+from neisheng.monitoring.models import HouseholdResult
+from neisheng.registry.models import Division, Household, IncomeItem, Person
+
+API_REASONS = {
+    "village_outside_scope": (
+        "不是您辖区内的村级区划",
+        "not a village (level 5) within your division",
+    ),
+    "household_outside_scope": ("您的辖区内没有这个户编号", "no household with this number within your division"),
+    "unknown_division": ("区划代码不存在", "no division with this code"),
+    "immutable": ("创建后不能修改", "cannot be changed once created"),
+    "person_moves": ("不能在此更换成员所属的户", "a member cannot be moved to another household here"),
+    "unknown_source": ("不是允许的来源", "not one of the allowed sources"),
+    "bad_household_id": ("户编号不能含有“/”或空白", "a household number may not contain '/' or spaces"),
+    "id_number": ("证件号码", "ID number"),
+}
+
+
+def message(reason: str, extra: str = "") -> str:
+    """One error message, Chinese first with the English in parentheses."""
+    zh, en = CONTRACT_REASONS.get(reason) or API_REASONS[reason]
+    return f"{zh}{extra} ({en})"
+
+
+def id_number_message(error: ids.InvalidIdNumber) -> str:
+    """The ID number's problem named as neisheng.ids names it: format, birth date or checksum."""
+    return message(f"id_{error.reason}") + f" [{error.reason}]"
+
+
+def _required_messages() -> dict[str, str]:
+    text = message("required")
+    return {"required": text, "null": text, "blank": text}
+
+
+def contract_field(table: str, name: str, model, **kwargs) -> serializers.Field:
+    """A serializer field for one column of the contract, with its enumeration or range
+    and the validator's messages; required unless the column may be empty or the model
+    gives a default."""
+    column = schema.TABLES[table].column(name)
+    model_field = model._meta.get_field(name)
+    kwargs.setdefault("required", not (column.nullable or model_field.has_default()))
+    if column.nullable:
+        kwargs.setdefault("allow_null", True)
+    errors = _required_messages()
+    if column.choices:
+        errors["invalid_choice"] = message("unknown_item" if name == "item" else "unknown_code")
+        return serializers.ChoiceField(
+            choices=list(column.choices.items()), error_messages=errors,
+            allow_blank=column.nullable, **kwargs,
+        )
+    if column.kind == "int":
+        low, high = column.min_value, column.max_value
+        span = f" {low}–{high}" if low is not None and high is not None else ""
+        errors |= {"invalid": message("not_an_integer"), "max_string_length": message("not_an_integer"),
+                   "min_value": message("out_of_range", span), "max_value": message("out_of_range", span)}
+        return serializers.IntegerField(min_value=low, max_value=high, error_messages=errors, **kwargs)
+    if column.kind == "bool":
+        errors["invalid"] = message("not_a_boolean")
+        return serializers.BooleanField(error_messages=errors, **kwargs)
+    if column.kind == "date":
+        errors["invalid"] = message("not_a_date")
+        errors["datetime"] = message("not_a_date")
+        return serializers.DateField(error_messages=errors, **kwargs)
+    n = model_field.max_length
+    errors["max_length"] = f"不能超过{n}个字符 (at most {n} characters)"
+    return serializers.CharField(max_length=model_field.max_length, error_messages=errors, **kwargs)
+
+
+class AmountField(serializers.DecimalField):
+    """Yuan with at most two decimals, never negative; 1.230 is the same amount as 1.23,
+    as the snapshot validator sees it."""
+
+    def __init__(self, **kwargs):
+        errors = _required_messages() | {
+            "invalid": message("not_a_number"),
+            "min_value": message("negative_amount"),
+            "max_decimal_places": message("too_many_decimals"),
+        }
+        super().__init__(max_digits=14, decimal_places=2, min_value=Decimal(0),
+                         error_messages=errors, **kwargs)
+
+    def validate_precision(self, value):
+        if value != value.quantize(Decimal("0.01")):
+            self.fail("max_decimal_places", max_decimal_places=self.decimal_places)
+        return super().validate_precision(value.quantize(Decimal("0.01")))
+
+
+def _user(serializer: serializers.Serializer):
+    return serializer.context["request"].user
+
+
+def _unchanged_key(serializer: serializers.Serializer, value, key: str):
+    """A primary key is given once, at creation."""
+    if serializer.instance is not None and value != getattr(serializer.instance, key):
+        raise serializers.ValidationError(message("immutable"))
+
+
+def _household_in_scope(serializer: serializers.Serializer, household_id: str) -> Household:
+    household = households_visible_to(_user(serializer)).filter(pk=household_id).first()
+    if household is None:
+        raise serializers.ValidationError(message("household_outside_scope"))
+    return household
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    parent = serializers.CharField(source="parent_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Division
+        fields = ("code", "name", "level", "level_label", "parent")
+        read_only_fields = fields
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    household_id = contract_field("households", "household_id", Household)
+    village = serializers.CharField(
+        source="village_id", help_text="村代码 (12 digits): a level-5 division within your division",
+        error_messages=_required_messages(),
+    )
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    status = contract_field("households", "status", Household)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category = contract_field("households", "category", Household)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    housing = contract_field("households", "housing", Household)
+    water = contract_field("households", "water", Household)
+    food_clothing_ok = contract_field("households", "food_clothing_ok", Household)
+    poverty_cause = contract_field("households", "poverty_cause", Household)
+    lifted_year = contract_field("households", "lifted_year", Household)
+    cooperative_member = contract_field("households", "cooperative_member", Household)
+    industry_linked = contract_field("households", "industry_linked", Household)
+    credit_access = contract_field("households", "credit_access", Household)
+    participates_village_affairs = contract_field("households", "participates_village_affairs", Household)
+    willingness = contract_field("households", "willingness", Household)
+    sudden_event = contract_field("households", "sudden_event", Household)
+    members = serializers.SerializerMethodField(help_text="在世成员数 living members")
+    risk = serializers.SerializerMethodField(help_text="最近一次监测的风险等级 risk of the latest monitoring run")
+
+    class Meta:
+        model = Household
+        fields = (
+            "household_id", "village", "village_name", "status", "status_label", "category",
+            "category_label", "housing", "water", "food_clothing_ok", "poverty_cause", "lifted_year",
+            "cooperative_member", "industry_linked", "credit_access", "participates_village_affairs",
+            "willingness", "sudden_event", "members", "risk",
+        )
+
+    def get_members(self, household: Household) -> int:
+        counted = getattr(household, "living_members", None)
+        return counted if counted is not None else household.members.filter(alive=True).count()
+
+    def get_risk(self, household: Household) -> str | None:
+        try:
+            return household.result.risk
+        except HouseholdResult.DoesNotExist:
+            return None
+
+    def validate_household_id(self, value: str) -> str:
+        value = value.strip()
+        _unchanged_key(self, value, "household_id")
+        if "/" in value or value != value.strip() or any(c.isspace() for c in value):
+            raise serializers.ValidationError(message("bad_household_id"))
+        if self.instance is None and Household.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(message("duplicate_household"))
+        return value
+
+    def validate_village(self, value: str) -> Division:
+        village = divisions_under(_user(self)).filter(code=value, level=schema.VILLAGE_LEVEL).first()
+        if village is None:
+            raise serializers.ValidationError(message("village_outside_scope"))
+        return village
+
+    def validate_poverty_cause(self, value):
+        return value or None
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "village_id" in values:
+            values["village"] = values.pop("village_id")
+        return values
+
+
+class _UnmaskingMixin:
+    """Person ID numbers are shown masked unless the view has been asked to unmask (and
+    has checked the role); every number shown in full is noted for the audit trail."""
+
+    def shown_id(self, number: str) -> str:
+        if not number:
+            return ""
+        if self.context.get("unmask"):
+            self.context["revealed"].add(number)
+            return number
+        return mask_id_number(number)
+
+
+class PersonSerializer(_UnmaskingMixin, serializers.ModelSerializer):
+    person_id = serializers.CharField(
+        help_text="证件号码. On input the full 18-character number (creation only). On output masked "
+        "(3704**********0012) unless ?unmask=1 was given by a role allowed to unmask.",
+        error_messages=_required_messages(),
+    )
+    person_id_masked = serializers.SerializerMethodField(help_text="证件号码(脱敏) the masked ID number")
+    key = serializers.SerializerMethodField(
+        help_text="an opaque address of this person that does not disclose the ID number: "
+        "/api/persons/{key}/ reads and changes the person",
+    )
+    url = serializers.SerializerMethodField(help_text="/api/persons/{key}/")
+    id_unmasked = serializers.SerializerMethodField(help_text="true when person_id is shown in full")
+    household = serializers.CharField(
+        source="household_id", help_text="户编号: a household within your division",
+        error_messages=_required_messages(),
+    )
+    name = contract_field("persons", "name", Person)
+    relation = contract_field("persons", "relation", Person)
+    sex = contract_field("persons", "sex", Person, required=False,
+                         help_text="male/female; left out on creation: taken from the ID number")
+    birth_date = contract_field("persons", "birth_date", Person, required=False,
+                                help_text="YYYY-MM-DD; left out on creation: taken from the ID number")
+    alive = contract_field("persons", "alive", Person)
+    education = contract_field("persons", "education", Person)
+    schooling = contract_field("persons", "schooling", Person)
+    labor = contract_field("persons", "labor", Person)
+    health = contract_field("persons", "health", Person)
+    disability_grade = contract_field("persons", "disability_grade", Person)
+    medical_insured = contract_field("persons", "medical_insured", Person)
+    has_skill = contract_field("persons", "has_skill", Person)
+    employed_months = contract_field("persons", "employed_months", Person)
+
+    class Meta:
+        model = Person
+        fields = (
+            "person_id", "person_id_masked", "id_unmasked", "key", "url", "household", "name", "relation", "sex",
+            "birth_date", "alive", "education", "schooling", "labor", "health", "disability_grade",
+            "medical_insured", "has_skill", "employed_months",
+        )
+
+    def get_person_id_masked(self, person: Person) -> str:
+        return mask_id_number(person.person_id)
+
+    def get_key(self, person: Person) -> str:
+        return person_reveal_key(person.person_id)
+
+    def get_url(self, person: Person) -> str:
+        return reverse("api-person-detail", kwargs={"person_id": self.get_key(person)},
+                       request=self.context.get("request"))
+
+    def get_id_unmasked(self, person: Person) -> bool:
+        return bool(self.context.get("unmask"))
+
+    def to_representation(self, person: Person) -> dict:
+        data = super().to_representation(person)
+        data["person_id"] = self.shown_id(person.person_id)
+        return data
+
+    def validate_person_id(self, value: str) -> str:
+        try:
+            number = ids.parse_id(value).number
+        except ids.InvalidIdNumber as error:
+            raise serializers.ValidationError(id_number_message(error), code=error.reason) from None
+        _unchanged_key(self, number, "person_id")
+        if self.instance is None and Person.objects.filter(pk=number).exists():
+            raise serializers.ValidationError(message("duplicate_person"), code="duplicate")
+        return number
+
+    def validate_household(self, value: str) -> Household:
+        household = _household_in_scope(self, value)
+        if self.instance is not None and household.pk != self.instance.household_id:
+            # registry.services keeps a member in the household they were registered in,
+            # as the web form does.
+            raise serializers.ValidationError(message("person_moves"))
+        return household
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "household_id" in values:
+            values["household"] = values.pop("household_id")
+        return values
+
+    def validate(self, attrs: dict) -> dict:
+        number = attrs.get("person_id") or getattr(self.instance, "person_id", None)
+        try:
+            parsed = ids.parse_id(number)
+        except ids.InvalidIdNumber:
+            # A number stored before checks existed: nothing to compare with.
+            return attrs
+        creating = self.instance is None
+        if creating:
+            attrs.setdefault("birth_date", parsed.birth_date)
+            attrs["sex"] = attrs.get("sex") or parsed.sex
+        birth = attrs.get("birth_date", getattr(self.instance, "birth_date", None))
+        sex = attrs.get("sex", getattr(self.instance, "sex", None))
+        errors = {}
+        if birth is not None and birth != parsed.birth_date:
+            errors["birth_date"] = [message("birth_date_mismatch")]
+        if sex and sex != parsed.sex:
+            errors["sex"] = [message("sex_mismatch")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class IncomeItemSerializer(serializers.ModelSerializer):
+    household = serializers.CharField(
+        source="household_id", help_text="户编号: a household within your division",
+        error_messages=_required_messages(),
+    )
+    year = contract_field("income_items", "year", IncomeItem)
+    item = contract_field("income_items", "item", IncomeItem)
+    item_label = serializers.CharField(source="get_item_display", read_only=True)
+    kind = serializers.SerializerMethodField(help_text="income 收入, cost 生产经营费用 or rigid 刚性支出")
+    amount = AmountField(help_text="金额(元) yuan, ≥ 0, at most two decimals")
+    source = serializers.CharField(
+        required=False, default="survey", max_length=32,
+        help_text="来源: " + ", ".join(f"{code} {label}" for code, label in schema.SOURCE_LABELS.items()),
+    )
+
+    class Meta:
+        model = IncomeItem
+        fields = ("id", "household", "year", "item", "item_label", "kind", "amount", "source")
+
+    def validate_source(self, value: str) -> str:
+        # A department code outside the short list may stay on a row that already has it.
+        if value in schema.SOURCE_LABELS or (self.instance is not None and value == self.instance.source):
+            return value
+        raise serializers.ValidationError(message("unknown_source"))
+
+    def get_kind(self, item: IncomeItem) -> str:
+        return schema.LEDGER_ITEMS[item.item].kind if item.item in schema.LEDGER_ITEMS else ""
+
+    def validate_household(self, value: str) -> Household:
+        household = _household_in_scope(self, value)
+        if self.instance is not None and household.pk != self.instance.household_id:
+            raise serializers.ValidationError(message("immutable"))
+        return household
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "household_id" in values:
+            values["household"] = values.pop("household_id")
+        return values
+
+
+class RecommendedMeasureSerializer(serializers.Serializer):
+    measure = serializers.CharField()
+    measure_label = serializers.CharField()
+    person_id = serializers.CharField(help_text="masked unless ?unmask=1; empty for a household measure")
+    explanation = serializers.CharField()
+
+
+class HouseholdResultSerializer(_UnmaskingMixin, serializers.ModelSerializer):
+    household = serializers.CharField(source="household_id", read_only=True)
+    village = serializers.CharField(source="household.village_id", read_only=True)
+    run_year = serializers.IntegerField(source="run.year", read_only=True)
+    reason_codes = serializers.SerializerMethodField(help_text="the triggered reason codes, in monitoring.md's order")
+    measures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HouseholdResult
+        fields = (
+            "household", "village", "run", "run_year", "size", "income_pc", "prev_income_pc", "rigid_pc",
+            "risk", "reasons", "reason_codes", "monitor_type", "stability", "motivation_score",
+            "motivation_poor", "measures",
+        )
+        read_only_fields = fields
+
+    def get_reason_codes(self, result: HouseholdResult) -> list[str]:
+        return [code for code in result.reasons.split(";") if code]
+
+    @extend_schema_field(RecommendedMeasureSerializer(many=True))
+    def get_measures(self, result: HouseholdResult) -> list[dict]:
+        return [
+            {
+                "measure": m.measure,
+                "measure_label": m.get_measure_display(),
+                "person_id": self.shown_id(m.person_id),
+                "explanation": m.explanation,
+            }
+            for m in result.household.recommended_measures.all()
+            if m.run_id == result.run_id
+        ]
+
+
+class CountsSerializer(serializers.Serializer):
+    households = serializers.IntegerField()
+    persons = serializers.IntegerField(help_text="在世成员 living persons")
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_category = serializers.DictField(child=serializers.IntegerField())
+    by_risk = serializers.DictField(child=serializers.IntegerField(),
+                                    help_text="red/yellow/green, and 'none' for households not yet monitored")
+    by_monitor_type = serializers.DictField(child=serializers.IntegerField())
+
+
+class SummarySerializer(CountsSerializer):
+    division = DivisionSerializer(allow_null=True)
