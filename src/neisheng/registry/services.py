@@ -66,3 +66,163 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
         if progress:
             progress("income_items", counts["income_items"])
     return counts
+
+
+# --------------------------------------------------------------------------- one record
+#
+# Single-record writes from the pages. Each checks scope itself (a form's choices are
+# not a security boundary), records the change in the audit log with old and new values,
+# and names the user in simple_history's record.
+
+EDITABLE_HOUSEHOLD_FIELDS = [f for f in HOUSEHOLD_FIELDS if f != "household_id"] + ["village"]
+EDITABLE_PERSON_FIELDS = [f for f in PERSON_FIELDS if f != "person_id"]
+EDITABLE_LEDGER_FIELDS = ["year", "item", "amount", "source"]
+
+
+def _within_scope(user, village_code: str) -> bool:
+    from neisheng.accounts.selectors import code_range
+
+    bounds = code_range(user)
+    if bounds is None:
+        return True
+    low, high = bounds
+    return bool(low) and low <= village_code <= high
+
+
+def _require_edit(user, village_code: str) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not getattr(user, "can_edit", False) or not _within_scope(user, village_code):
+        raise PermissionDenied("不在您的管辖范围内或无修改权限 / outside your scope or not allowed to edit")
+
+
+def _audit_value(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def _apply(obj, values: dict, fields: list[str]) -> dict:
+    """Set the given fields; return {field: [old, new]} for those that changed."""
+    changes = {}
+    for name in fields:
+        if name not in values:
+            continue
+        attname = obj._meta.get_field(name).attname
+        new = values[name]
+        if name == "village" and isinstance(new, Division):
+            new = new.code
+        old = getattr(obj, attname)
+        if old != new:
+            changes[name] = [_audit_value(old), _audit_value(new)]
+            setattr(obj, attname, new)
+    return changes
+
+
+def _baseline_history(obj) -> None:
+    """Rows bulk-loaded from a snapshot have no history yet; record their state as loaded
+    before the first change, so the change history can show what the value was before."""
+    model = type(obj)
+    if not model.history.filter(**{model._meta.pk.attname: obj.pk}).exists():
+        original = model.objects.get(pk=obj.pk)
+        model.history.bulk_history_create([original], default_change_reason="导入时状态")
+
+
+def _save(obj, user, *, new: bool = False) -> None:
+    obj._history_user = user if getattr(user, "is_authenticated", False) else None
+    obj.full_clean(validate_unique=new)
+    # A new record with a given key must be an INSERT: saving a person already registered
+    # in another household would otherwise silently move them here.
+    obj.save(force_insert=new)
+
+
+@transaction.atomic
+def household_create(*, user, values: dict, request=None) -> Household:
+    from neisheng.accounts.services import audit_record
+
+    village = values["village"]
+    village_code = village.code if isinstance(village, Division) else village
+    _require_edit(user, village_code)
+    household = Household(household_id=values["household_id"], village_id=village_code)
+    _apply(household, values, EDITABLE_HOUSEHOLD_FIELDS)
+    _save(household, user, new=True)
+    audit_record(user=user, action="create", object_type="household", object_id=household.household_id,
+                 detail={"village": village_code}, request=request)
+    return household
+
+
+@transaction.atomic
+def household_update(*, user, household: Household, values: dict, request=None) -> Household:
+    from neisheng.accounts.services import audit_record
+
+    _require_edit(user, household.village_id)
+    if "village" in values:
+        village = values["village"]
+        _require_edit(user, village.code if isinstance(village, Division) else village)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    changes = _apply(household, values, EDITABLE_HOUSEHOLD_FIELDS)
+    if changes:
+        _baseline_history(household)
+        _save(household, user)
+        audit_record(user=user, action="update", object_type="household", object_id=household.household_id,
+                     detail={"changes": changes}, request=request)
+    return household
+
+
+@transaction.atomic
+def person_create(*, user, household: Household, values: dict, request=None) -> Person:
+    from neisheng.accounts.services import audit_record
+
+    _require_edit(user, household.village_id)
+    person = Person(person_id=values["person_id"], household_id=household.household_id)
+    _apply(person, values, EDITABLE_PERSON_FIELDS)
+    _save(person, user, new=True)
+    audit_record(user=user, action="create", object_type="person", object_id=person.person_id,
+                 detail={"household": household.household_id}, request=request)
+    return person
+
+
+@transaction.atomic
+def person_update(*, user, person: Person, values: dict, request=None) -> Person:
+    from neisheng.accounts.services import audit_record
+
+    household = Household.objects.get(pk=person.household_id)
+    _require_edit(user, household.village_id)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    changes = _apply(person, values, EDITABLE_PERSON_FIELDS)
+    if changes:
+        _baseline_history(person)
+        _save(person, user)
+        audit_record(user=user, action="update", object_type="person", object_id=person.person_id,
+                     detail={"household": household.household_id, "changes": changes}, request=request)
+    return person
+
+
+@transaction.atomic
+def ledger_item_create(*, user, household: Household, values: dict, request=None) -> IncomeItem:
+    from neisheng.accounts.services import audit_record
+
+    _require_edit(user, household.village_id)
+    item = IncomeItem(household_id=household.household_id)
+    _apply(item, values, EDITABLE_LEDGER_FIELDS)
+    _save(item, user, new=True)
+    audit_record(user=user, action="create", object_type="income_item", object_id=str(item.pk),
+                 detail={"household": household.household_id, "year": item.year, "item": item.item,
+                         "amount": str(item.amount)}, request=request)
+    return item
+
+
+@transaction.atomic
+def ledger_item_update(*, user, item: IncomeItem, values: dict, request=None) -> IncomeItem:
+    from neisheng.accounts.services import audit_record
+
+    household = Household.objects.get(pk=item.household_id)
+    _require_edit(user, household.village_id)
+    item = IncomeItem.objects.select_for_update().get(pk=item.pk)
+    changes = _apply(item, values, EDITABLE_LEDGER_FIELDS)
+    if changes:
+        _baseline_history(item)
+        _save(item, user)
+        audit_record(user=user, action="update", object_type="income_item", object_id=str(item.pk),
+                     detail={"household": household.household_id, "changes": changes}, request=request)
+    return item

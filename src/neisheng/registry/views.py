@@ -1,7 +1,272 @@
+"""Registry pages: key figures, the division tree, the household list with search and
+export, one household's file, and the forms that change a household, member or ledger row.
+
+Every read goes through accounts.selectors (scope); a record outside the user's scope is
+a 404, exactly like a record that does not exist, so the pages never confirm what lies
+in another village. Researchers see the aggregate pages only (403 elsewhere).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from neisheng.accounts.masking import mask_id_number
+from neisheng.accounts.selectors import divisions_under, households_visible_to, ledger_visible_to
+from neisheng.accounts.services import audit_record
+from neisheng.engine import schema
+from neisheng.monitoring.models import HouseholdResult, RecommendedMeasure
+from neisheng.policy import load_policy
+from neisheng.registry import selectors, services
+from neisheng.registry.forms import HouseholdForm, LedgerItemForm, PersonForm
+from neisheng.transfers.exports import xlsx_response
+
+
+def persons_allowed(view):
+    """Person-level pages: signed in, and not an aggregate-only role."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.sees_persons:
+            raise PermissionDenied("仅可查看汇总数据 / aggregates only")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def editors_only(view):
+    @persons_allowed
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.can_edit:
+            raise PermissionDenied("无修改权限 / not allowed to edit")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _list_url(**params) -> str:
+    return reverse("registry:household_list") + ("?" + urlencode(params) if params else "")
 
 
 @login_required
 def home(request):
-    return render(request, "registry/home.html", {})
+    figures = selectors.key_figures(request.user)
+    return render(request, "registry/home.html", {
+        "figures": figures,
+        "division": request.user.division,
+        "links": request.user.sees_persons,
+        "list_url": reverse("registry:household_list"),
+    })
+
+
+@login_required
+def divisions(request):
+    return render(request, "registry/divisions.html", {
+        "roots": selectors.division_tree(request.user),
+        "ancestors": selectors.ancestors_of(request.user),
+        "links": request.user.sees_persons,
+    })
+
+
+@persons_allowed
+def household_list(request):
+    user = request.user
+    filters = selectors.list_filters_from(user, request.GET)
+    matching = selectors.households_matching(user, filters)
+    params = filters.as_params()
+    if request.GET.get("format") == "xlsx":
+        return _export(request, matching, params)
+    page = selectors.household_page(
+        matching, after=request.GET.get("after", "").strip(), before=request.GET.get("before", "").strip()
+    )
+    villages = divisions_under(user).filter(level__in=(4, 5)).order_by("code")
+    return render(request, "registry/household_list.html", {
+        "page": page,
+        "filters": filters,
+        "params": params,
+        "villages": villages,
+        "statuses": schema.STATUS,
+        "categories": schema.CATEGORY,
+        "risks": selectors.RISKS,
+        "problems": selectors.PROBLEMS,
+        "with_results": selectors.results_exist(),
+        "next_url": _list_url(**params, after=page.next_after) if page.next_after else "",
+        "prev_url": _list_url(**params, before=page.prev_before) if page.prev_before else "",
+        "first_url": _list_url(**params),
+        "export_url": _list_url(**params, format="xlsx"),
+    })
+
+
+def _export(request, matching, params):
+    audit_record(user=request.user, action="export", object_type="household_list",
+                 detail={"filters": params}, request=request)
+    return xlsx_response(
+        filename="农户名单-households", title="农户 households",
+        headers=selectors.EXPORT_HEADERS, rows=selectors.export_rows(matching),
+    )
+
+
+def _household_for(request, household_id):
+    return get_object_or_404(
+        households_visible_to(request.user).select_related("village", "village__parent"), pk=household_id
+    )
+
+
+@persons_allowed
+def household_detail(request, household_id):
+    household = _household_for(request, household_id)
+    policy = load_policy()
+    today = dt.date.today()
+    members = list(household.members.order_by("-alive", "birth_date"))
+    alive = [p for p in members if p.alive]
+    member_rows = [
+        {
+            "person": p,
+            "key": selectors.member_key(p.person_id),
+            "age": selectors.age_on(p.birth_date, today),
+            "age_at_reference": selectors.age_on(p.birth_date, policy.reference_date),
+        }
+        for p in members
+    ]
+    result = HouseholdResult.objects.filter(household=household).select_related("run").first()
+    reasons = []
+    if result and result.reasons:
+        reasons = [selectors.REASON_LABELS.get(r, r) for r in result.reasons.split(";") if r]
+    measures = RecommendedMeasure.objects.filter(household=household) if result else []
+    return render(request, "registry/household_detail.html", {
+        "household": household,
+        "fields": _household_fields(household),
+        "members": member_rows,
+        "alive_count": len(alive),
+        "policy": policy,
+        "today": today,
+        "ledger": selectors.ledger_by_year(household, len(alive)),
+        "item_labels": schema.ITEM_LABELS,
+        "source_labels": schema.SOURCE_LABELS,
+        "guarantees": selectors.guarantees(household, alive, policy),
+        "result": result,
+        "reasons": reasons,
+        "measures": measures,
+        "history": selectors.change_history(household, mask=mask_id_number),
+        "can_edit": request.user.can_edit,
+    })
+
+
+def _household_fields(household):
+    shown = []
+    for name in [
+        "household_id", "village", "status", "category", "housing", "water", "food_clothing_ok",
+        "poverty_cause", "lifted_year", "cooperative_member", "industry_linked", "credit_access",
+        "participates_village_affairs", "willingness", "sudden_event",
+    ]:
+        field = household._meta.get_field(name)
+        if name == "village":
+            village = household.village
+            value = f"{village.parent.name if village.parent else ''} {village.name}".strip()
+        elif field.choices:
+            value = getattr(household, f"get_{name}_display")() if getattr(household, name) else "—"
+        else:
+            value = getattr(household, name)
+            if isinstance(value, bool):
+                value = "是" if value else "否"
+            elif value is None:
+                value = "—"
+        shown.append((field.verbose_name, value))
+    return shown
+
+
+def _redirect_to(household):
+    return redirect("registry:household_detail", household_id=household.household_id)
+
+
+@editors_only
+def household_create(request):
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        household = services.household_create(user=request.user, values=form.cleaned_data, request=request)
+        messages.success(request, f"已新增农户 {household.household_id}")
+        return _redirect_to(household)
+    return render(request, "registry/form.html", {"form": form, "title": "新增农户 New household"})
+
+
+@editors_only
+def household_edit(request, household_id):
+    household = _household_for(request, household_id)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.household_update(user=request.user, household=household, values=form.cleaned_data,
+                                  request=request)
+        messages.success(request, "已保存")
+        return _redirect_to(household)
+    return render(request, "registry/form.html", {
+        "form": form, "household": household, "title": f"修改农户 {household.household_id}",
+    })
+
+
+@editors_only
+def person_create(request, household_id):
+    household = _household_for(request, household_id)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = services.person_create(user=request.user, household=household, values=form.cleaned_data,
+                                        request=request)
+        messages.success(request, f"已新增成员 {person.name}")
+        return _redirect_to(household)
+    return render(request, "registry/form.html", {
+        "form": form, "household": household, "title": f"新增成员 · {household.household_id}",
+    })
+
+
+@editors_only
+def person_edit(request, household_id, member):
+    household = _household_for(request, household_id)
+    person = selectors.member_by_key(household, member)
+    if person is None:
+        raise Http404("没有这个成员 / no such member")
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        services.person_update(user=request.user, person=person, values=form.cleaned_data, request=request)
+        messages.success(request, f"已保存成员 {person.name}")
+        return _redirect_to(household)
+    return render(request, "registry/form.html", {
+        "form": form, "household": household, "title": f"修改成员 {person.name}",
+        "masked_id": person.person_id,
+    })
+
+
+@editors_only
+def ledger_create(request, household_id):
+    household = _household_for(request, household_id)
+    form = LedgerItemForm(request.POST or None, initial={"year": load_policy().year, "source": "survey"})
+    if request.method == "POST" and form.is_valid():
+        services.ledger_item_create(user=request.user, household=household, values=form.cleaned_data,
+                                    request=request)
+        messages.success(request, "已新增台账")
+        return _redirect_to(household)
+    return render(request, "registry/form.html", {
+        "form": form, "household": household, "title": f"新增收支台账 · {household.household_id}",
+    })
+
+
+@editors_only
+def ledger_edit(request, household_id, item_id):
+    household = _household_for(request, household_id)
+    item = get_object_or_404(ledger_visible_to(request.user), pk=item_id, household=household)
+    form = LedgerItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        services.ledger_item_update(user=request.user, item=item, values=form.cleaned_data, request=request)
+        messages.success(request, "已保存台账")
+        return _redirect_to(household)
+    return render(request, "registry/form.html", {
+        "form": form, "household": household, "title": f"修改收支台账 · {household.household_id}",
+    })
