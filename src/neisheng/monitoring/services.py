@@ -79,6 +79,7 @@ def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path
     `work_dir`, run the engine (embedded DuckDB) and load the results."""
     from neisheng.engine import catalog, monitor
     from neisheng.policy import PolicyError, load_policy
+    from neisheng.transfers.services import snapshot_export
 
     try:
         policy = load_policy(policy_path)
@@ -94,7 +95,7 @@ def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path
     for stale in (snapshot_dir, out_dir):
         # A table left from an earlier export must not be read as part of this one.
         shutil.rmtree(stale, ignore_errors=True)
-    _export_registry(snapshot_dir)
+    snapshot_export(directory=snapshot_dir, fmt="parquet", headers="en")
     con = catalog.connect("duckdb")
     try:
         tables, divisions = catalog.open_snapshot(con, snapshot_dir)
@@ -102,38 +103,3 @@ def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path
     finally:
         con.disconnect()
     return monitoring_results_load(out_dir=out_dir, year=year, policy_source=policy.source)
-
-
-def _export_registry(directory: Path) -> None:
-    try:
-        from neisheng.transfers.services import snapshot_export
-    except ImportError:
-        _registry_snapshot_write(directory)
-    else:
-        snapshot_export(directory=directory, fmt="parquet", headers="en")
-
-
-# Contract column → ORM attribute where the two differ (foreign keys).
-_ORM_NAMES = {"parent_code": "parent_id", "village_code": "village_id"}
-
-
-def _registry_snapshot_write(directory: Path) -> None:
-    """The whole registry as the contract's four Parquet tables, read in one repeatable
-    snapshot so the tables agree with one another."""
-    from neisheng.engine.catalog import write_snapshot
-    from neisheng.engine.schema import TABLES
-    from neisheng.registry.models import Division, Household, IncomeItem, Person
-
-    models = {"divisions": Division, "households": Household, "persons": Person, "income_items": IncomeItem}
-    tables = {}
-    with transaction.atomic():
-        for name, model in models.items():
-            table = TABLES[name]
-            fields = [_ORM_NAMES.get(c, c) for c in table.column_names]
-            rows = model.objects.order_by().values_list(*fields)
-            columns = list(zip(*rows)) or [() for _ in fields]
-            tables[name] = pa.table(
-                [pa.array(col, type=table.arrow_schema.field(c).type) for c, col in zip(table.column_names, columns)],
-                schema=table.arrow_schema,
-            )
-    write_snapshot(tables, directory, fmt="parquet", headers="en")

@@ -4,7 +4,9 @@ Django is imported inside each command so other commands start fast."""
 from __future__ import annotations
 
 import os
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -117,7 +119,8 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
                          county_code=demo_build.DEMO_COUNTY)
     synthesized = time.perf_counter() - step
     try:
-        report = demo_build.demo_build(home=home, tables=tables, say=click.echo)
+        with _progress_bar() as progress:
+            report = demo_build.demo_build(home=home, tables=tables, say=click.echo, progress=progress)
     except SnapshotInvalid as exc:
         for issue in exc.issues[:20]:
             click.echo(str(issue), err=True)
@@ -134,6 +137,27 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
         click.echo(f"然后打开 / then open http://{DEFAULT_HOST}:{port}/")
         return
     _serve(server, DEFAULT_HOST, port)
+
+
+@contextmanager
+def _progress_bar():
+    """`progress(table, done, total)` drawn as one bar on the terminal (nothing when
+    the output is not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from neisheng.cli import _stderr_console
+
+    labels = {"validating": "校验 validating", "divisions": "载入区划 divisions", "households": "载入农户 households",
+              "persons": "载入成员 persons", "income_items": "载入台账 ledger"}
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
+                  console=_stderr_console()) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(table: str, done: int, total: int) -> None:
+            bar.update(task, description=labels.get(table, table), completed=done, total=total)
+
+        yield progress
 
 
 def _summary(report, seconds: float) -> str:

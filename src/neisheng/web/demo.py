@@ -48,76 +48,34 @@ def database_reset(database: Path) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def demo_build(*, home: Path, tables: dict[str, pa.Table],
-               say: Callable[[str], None] = lambda _: None) -> DemoReport:
-    """Validate the synthesized `tables`, load them into the (fresh) database, create the
-    demo logins and run monitoring. Raises SnapshotInvalid if validation fails."""
+def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], None] = lambda _: None,
+               progress: Callable[[str, int, int], None] | None = None) -> DemoReport:
+    """Write the synthesized `tables` as a snapshot, import it into the (fresh) database
+    through the same validation as any county's upload, create the demo logins and run
+    monitoring. Raises SnapshotInvalid if validation fails."""
+    from neisheng.accounts.services import demo_users_create
     from neisheng.engine.catalog import write_snapshot
-    from neisheng.engine.validation import SnapshotInvalid, validate_snapshot
     from neisheng.monitoring.services import monitoring_run
+    from neisheng.transfers.services import snapshot_import
 
     seconds = {}
     started = time.perf_counter()
     snapshot = home / "demo-snapshot"
     shutil.rmtree(snapshot, ignore_errors=True)
     write_snapshot(tables, snapshot)
-    # The snapshot goes through the same checks as any county's upload.
-    report = validate_snapshot(snapshot)
-    if not report.ok:
-        raise SnapshotInvalid(report.issues)
-    seconds["validate"] = time.perf_counter() - started
-    say(f"已校验 / validated {snapshot}")
+    snapshot_import(directory=snapshot, progress=progress)
+    seconds["validate+load"] = time.perf_counter() - started
+    say(f"已校验并载入 / validated and loaded {snapshot}")
 
     started = time.perf_counter()
-    _registry_load(report.tables)
-    seconds["load"] = time.perf_counter() - started
-    say("已载入数据库 / loaded into the database")
-
-    started = time.perf_counter()
-    logins = _demo_users(county_code=DEMO_COUNTY)
+    logins = demo_users_create(county_code=DEMO_COUNTY)
     seconds["logins"] = time.perf_counter() - started
 
     started = time.perf_counter()
     monitoring_run(year=DEMO_YEAR, work_dir=home / "demo-monitoring")
     seconds["monitor"] = time.perf_counter() - started
     say("已完成监测 / monitoring done")
-    return _report(report.tables, logins, seconds)
-
-
-def _registry_load(tables: dict[str, pa.Table]) -> None:
-    from neisheng.registry.services import registry_load_tables
-
-    registry_load_tables(tables=tables)
-
-
-def _demo_users(*, county_code: str) -> list[dict]:
-    try:
-        from neisheng.accounts.services import demo_users_create
-    except ImportError:
-        return _demo_users_fallback(county_code=county_code)
-    return demo_users_create(county_code=county_code)
-
-
-def _demo_users_fallback(*, county_code: str) -> list[dict]:
-    """One login per role (used only while accounts has no demo_users_create)."""
-    import secrets
-
-    from neisheng.accounts.models import Role, User
-    from neisheng.registry.models import Division
-
-    county = Division.objects.get(code=county_code.ljust(12, "0"))
-    town = Division.objects.filter(level=4, code__startswith=county.prefix).order_by("code").first()
-    village = Division.objects.filter(level=5, code__startswith=town.prefix).order_by("code").first()
-    where = {Role.TOWN: town, Role.VILLAGE: village, Role.ASSISTANCE: village, Role.ADMIN: None}
-    password = f"neisheng-{secrets.token_hex(4)}"
-    logins = []
-    for role in Role:
-        division = where.get(role, county)
-        User.objects.create_user(username=role.value, password=password, role=role.value,
-                                 division=division, display_name=f"演示{role.label.split()[0]}")
-        logins.append({"username": role.value, "password": password, "role": role.value,
-                       "role_label": role.label, "division": division.name if division else ""})
-    return logins
+    return _report(tables, logins, seconds)
 
 
 def _report(tables: dict[str, pa.Table], logins: list[dict], seconds: dict[str, float]) -> DemoReport:
