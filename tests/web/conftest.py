@@ -37,12 +37,12 @@ require = _load(ROOT / "tests" / "conftest.py", "neisheng_tests_conftest").requi
 PASSWORD = _load(ROOT / "conftest.py", "neisheng_root_conftest").PASSWORD
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
-    """Chromium for one test. Playwright's sync API keeps an event loop running in this
-    thread, where Django refuses database calls unless DJANGO_ALLOW_ASYNC_UNSAFE is
-    set; the test's own calls are synchronous, so it is set for as long as the browser
-    lives, and the browser is closed before pytest-django empties the database."""
+    """Chromium for one module's tests. Playwright's sync API keeps an event loop running
+    in this thread, where Django refuses database calls unless DJANGO_ALLOW_ASYNC_UNSAFE
+    is set; the tests' own calls are synchronous, so it is set for as long as the
+    browser lives, and the module's tests run one after another in one process."""
     require(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
@@ -58,6 +58,12 @@ def browser():
             del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    # Users are made for every test; the real hasher is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
