@@ -66,6 +66,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     permission_classes = (IsAuthenticated, SeesPersons, EditsIfRoleAllows)
     filter_class: type[serializers.Serializer] | None = None
     model = None
+    reveals_id_numbers = False
 
     def scoped_queryset(self):
         raise NotImplementedError
@@ -83,7 +84,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.unmask = api_filters.wants_unmask(request)
+        self.unmask = self.reveals_id_numbers and api_filters.wants_unmask(request)
         self.revealed: set[str] = set()
         if self.unmask and not request.user.can_unmask:
             raise PermissionDenied(UNMASK_FORBIDDEN)
@@ -215,11 +216,13 @@ class PersonViewSet(ReadWriteViewSet):
     serializer_class = PersonSerializer
     filter_class = api_filters.PersonFilter
     model = Person
+    reveals_id_numbers = True
     lookup_field = "person_id"
     lookup_value_regex = "[^/]+"
 
     def scoped_queryset(self):
-        return persons_visible_to(self.request.user)
+        # The person ID breaks ties (twins) so that pages never repeat or skip anyone.
+        return persons_visible_to(self.request.user).order_by("household_id", "birth_date", "person_id")
 
     def get_object(self):
         address = self.kwargs[self.lookup_field]
@@ -258,7 +261,7 @@ class IncomeItemViewSet(ReadWriteViewSet):
     model = IncomeItem
 
     def scoped_queryset(self):
-        return ledger_visible_to(self.request.user)
+        return ledger_visible_to(self.request.user).order_by("household_id", "year", "item", "id")
 
     def perform_create(self, serializer):
         values = dict(serializer.validated_data)
@@ -286,6 +289,7 @@ class HouseholdResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
     serializer_class = HouseholdResultSerializer
     filter_class = api_filters.HouseholdResultFilter
     model = HouseholdResult
+    reveals_id_numbers = True
     lookup_field = "household_id"
     lookup_url_kwarg = "household_id"
     lookup_value_regex = "[^/]+"

@@ -112,6 +112,14 @@ def _unchanged_key(serializer: serializers.Serializer, value, key: str):
         raise serializers.ValidationError(message("immutable"))
 
 
+def _key_optional_on_update(serializer: serializers.Serializer, fields: dict, key: str) -> dict:
+    """A full update (PUT) need not repeat the key the URL already names; a client that
+    addressed a person by their opaque key does not hold the full ID number at all."""
+    if serializer.instance is not None:
+        fields[key].required = False
+    return fields
+
+
 def _household_in_scope(serializer: serializers.Serializer, household_id: str) -> Household:
     household = households_visible_to(_user(serializer)).filter(pk=household_id).first()
     if household is None:
@@ -162,6 +170,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "cooperative_member", "industry_linked", "credit_access", "participates_village_affairs",
             "willingness", "sudden_event", "members", "risk",
         )
+
+    def get_fields(self):
+        return _key_optional_on_update(self, super().get_fields(), "household_id")
 
     def get_members(self, household: Household) -> int:
         counted = getattr(household, "living_members", None)
@@ -251,6 +262,9 @@ class PersonSerializer(_UnmaskingMixin, serializers.ModelSerializer):
             "birth_date", "alive", "education", "schooling", "labor", "health", "disability_grade",
             "medical_insured", "has_skill", "employed_months",
         )
+
+    def get_fields(self):
+        return _key_optional_on_update(self, super().get_fields(), "person_id")
 
     def get_person_id_masked(self, person: Person) -> str:
         return mask_id_number(person.person_id)

@@ -369,6 +369,8 @@ def test_a_role_that_may_not_unmask_gets_403(places, make_user):
     clerk = make_user("department", places["county"])
     assert client_for(clerk).get("/api/persons/", {"unmask": "1"}).status_code == 403
     assert client_for(clerk).get("/api/persons/").status_code == 200
+    # Households carry no ID numbers: asking to unmask them changes nothing.
+    assert client_for(clerk).get("/api/households/", {"unmask": "1"}).status_code == 200
     assert not AuditEvent.objects.filter(action="view_unmasked").exists()
 
 
@@ -380,6 +382,11 @@ def test_a_person_is_addressed_by_the_opaque_key_without_unmasking(places, make_
     response = client.patch(listed["url"], {"has_skill": True}, format="json")
     assert response.status_code == 200, response.json()
     assert Person.objects.filter(household=household, has_skill=True).exists()
+    whole = {k: v for k, v in listed.items() if k not in ("person_id", "person_id_masked", "id_unmasked",
+                                                         "key", "url")} | {"employed_months": 7}
+    replaced = client.put(listed["url"], whole, format="json")
+    assert replaced.status_code == 200, replaced.json()
+    assert replaced.json()["employed_months"] == 7
     other_key = client_for(make_user("village", places["other_village"])).get("/api/persons/").json()
     assert client.get(other_key["results"][0]["url"]).status_code == 404
     assert not AuditEvent.objects.filter(action="view_unmasked").exists()
