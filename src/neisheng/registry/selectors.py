@@ -384,16 +384,18 @@ def ledger_by_year(household: Household, alive_size: int) -> list[LedgerYear]:
     """Each year's rows with net income (income − production cost), per-capita income
     (net / alive members, as monitoring.md defines it) and rigid expenditure."""
     years: dict[int, list[IncomeItem]] = defaultdict(list)
-    for item in household.ledger.order_by("-year", "item", "id"):
+    catalogue_order = {code: i for i, code in enumerate(schema.LEDGER_ITEMS)}
+    for item in sorted(household.ledger.all(),
+                       key=lambda i: (-i.year, catalogue_order.get(i.item, len(catalogue_order)), i.pk)):
         item.source_label = schema.SOURCE_LABELS.get(item.source, item.source)
+        item.kind = schema.LEDGER_ITEMS[item.item].kind if item.item in schema.LEDGER_ITEMS else None
         years[item.year].append(item)
     out = []
     for year, rows in years.items():
         totals = {"income": Decimal(0), "cost": Decimal(0), "rigid": Decimal(0)}
         for row in rows:
-            kind = schema.LEDGER_ITEMS[row.item].kind if row.item in schema.LEDGER_ITEMS else None
-            if kind in totals:
-                totals[kind] += row.amount
+            if row.kind in totals:
+                totals[row.kind] += row.amount
         net = totals["income"] - totals["cost"]
         per_capita = (net / alive_size).quantize(Decimal("0.01")) if alive_size else None
         out.append(LedgerYear(year, rows, totals["income"], totals["cost"], totals["rigid"], net, per_capita))
