@@ -1,0 +1,98 @@
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from neisheng.accounts.models import AuditEvent
+from neisheng.engine import catalog, monitor
+from neisheng.monitoring.models import HouseholdResult
+from neisheng.monitoring.services import monitoring_results_load
+from neisheng.policy import load_policy
+from neisheng.registry.models import Division
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("neisheng.monitoring.tests.urls")]
+
+
+@pytest.fixture(scope="module")
+def engine_results(county_tables, tmp_path_factory):
+    """The engine's output for the fixture counties, computed once for this module."""
+    root = tmp_path_factory.mktemp("overview")
+    catalog.write_snapshot(county_tables, root / "snapshot")
+    con = catalog.connect()
+    tables, divisions = catalog.open_snapshot(con, root / "snapshot")
+    catalog.write_results(con, monitor(tables, divisions, load_policy()), root / "results")
+    return root / "results"
+
+
+@pytest.fixture
+def loaded(county, engine_results):
+    return monitoring_results_load(out_dir=engine_results, year=2026, policy_source="default")
+
+
+def _signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def _risks_under(prefix: str) -> Counter:
+    return Counter(HouseholdResult.objects.filter(household__village__code__startswith=prefix)
+                   .values_list("risk", flat=True))
+
+
+def test_a_county_officer_sees_each_town_of_the_county_and_nothing_else(client, places, make_user, loaded):
+    page = _signed_in(client, make_user("county", places["county"])).get(reverse("monitoring:overview"))
+
+    assert page.status_code == 200
+    total, rows = page.context["total"], page.context["rows"]
+    assert total.households == HouseholdResult.objects.filter(household__village__code__startswith="500237").count()
+    assert total.risk == _risks_under("500237")
+    towns = Division.objects.filter(parent=places["county"]).order_by("code")
+    assert [r.name for r in rows] == [t.name for t in towns]
+    assert sum(r.households for r in rows) == total.households
+    for row, town in zip(rows, towns):
+        assert row.risk == _risks_under(town.prefix)
+    html = page.content.decode()
+    assert places["county"].name in html and places["other_town"].name not in html
+
+
+def test_a_village_cadre_sees_only_the_village(client, places, make_user, loaded):
+    village = places["village"]
+    page = _signed_in(client, make_user("village", village)).get(reverse("monitoring:overview"))
+
+    assert [r.name for r in page.context["rows"]] == [village.name]
+    assert page.context["total"].households == village.households.count()
+
+
+def test_a_researcher_sees_the_aggregates(client, places, make_user, loaded):
+    page = _signed_in(client, make_user("researcher", places["county"])).get(reverse("monitoring:overview"))
+
+    assert page.status_code == 200
+    assert page.context["total"].households > 0
+
+
+def test_before_any_run_the_page_says_so(client, places, make_user, county):
+    page = _signed_in(client, make_user("town", places["town"])).get(reverse("monitoring:overview"))
+
+    assert page.status_code == 200
+    assert "尚未运行监测" in page.content.decode()
+
+
+def test_the_overview_exports_to_excel_and_the_export_is_logged(client, places, make_user, loaded):
+    import io
+
+    import openpyxl
+
+    officer = make_user("town", places["town"])
+    response = _signed_in(client, officer).get(reverse("monitoring:overview") + "?format=xlsx")
+
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("区划代码 code", "区划 division", "户数 households")
+    assert rows[-1][2] == HouseholdResult.objects.filter(household__village__code__startswith=places["town"].prefix).count()
+    assert AuditEvent.objects.filter(user=officer, action="export", object_type="monitoring_overview").exists()
+
+
+def test_signing_in_is_required(client, loaded):
+    response = client.get(reverse("monitoring:overview"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

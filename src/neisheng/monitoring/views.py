@@ -1,0 +1,27 @@
+"""Monitoring pages: the latest run's results counted under the user's division."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from neisheng.accounts.services import audit_record
+from neisheng.monitoring import selectors
+from neisheng.transfers.exports import xlsx_response
+
+
+@login_required
+def overview(request):
+    run = selectors.run_latest()
+    total, rows = selectors.risk_overview(request.user)
+    if request.GET.get("format") == "xlsx":
+        audit_record(user=request.user, action="export", object_type="monitoring_overview",
+                     detail={"run": run.pk if run else None}, request=request)
+        headers = ["区划代码 code", "区划 division", *(f"{zh} {en}" for zh, en in selectors.COLUMNS)]
+        return xlsx_response(
+            filename="监测预警-monitoring", title="监测预警 monitoring",
+            headers=headers, rows=[[r.code, r.name, *r.cells()] for r in (*rows, total)],
+        )
+    return render(request, "monitoring/overview.html", {
+        "run": run, "total": total, "rows": rows, "columns": selectors.COLUMNS,
+    })
