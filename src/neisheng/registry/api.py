@@ -183,9 +183,18 @@ def _person_by_key(queryset, key: str) -> Person | None:
     return None
 
 
+PERSON_ADDRESS = OpenApiParameter(
+    "person_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description="the full 18-character ID number, or the person's opaque `key` from any payload",
+)
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[api_filters.PersonFilter, UNMASK_PARAMETER]),
-    retrieve=extend_schema(parameters=[UNMASK_PARAMETER]),
+    retrieve=extend_schema(parameters=[PERSON_ADDRESS, UNMASK_PARAMETER]),
+    update=extend_schema(parameters=[PERSON_ADDRESS, UNMASK_PARAMETER]),
+    partial_update=extend_schema(parameters=[PERSON_ADDRESS, UNMASK_PARAMETER]),
+    create=extend_schema(parameters=[UNMASK_PARAMETER]),
 )
 class PersonViewSet(ReadWriteViewSet):
     """家庭成员 Persons under the user's division.
