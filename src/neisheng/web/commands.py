@@ -37,9 +37,14 @@ def _migrate_if_needed(say) -> None:
 
 def _bind(host: str, port: int):
     """A waitress server bound to host:port, or one clear sentence if it cannot be."""
+    from django.conf import settings
     from waitress import create_server
 
     from neisheng.cli import UserError
+
+    # Whitenoise warns about a missing STATIC_ROOT even though it serves from the
+    # packages (finders); an empty folder keeps the start quiet.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     from neisheng.web.wsgi import application
 
     try:
