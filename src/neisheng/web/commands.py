@@ -112,6 +112,10 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
     server = _bind(DEFAULT_HOST, port) if then_serve else None
 
     database = Path(settings.DATABASES["default"]["NAME"])
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") or database.parent != home:
+        # Settings loaded earlier in this process point elsewhere: never wipe that database.
+        raise UserError(f"演示只能在 {home} 中新建数据库 / the demo only builds its database in {home}, "
+                        f"not {database}")
     if database.exists():
         click.echo(f"删除旧的演示数据库 / removing the old demo database {database}")
     step = time.perf_counter()
