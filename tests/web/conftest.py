@@ -60,12 +60,6 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(settings):
-    # Users are made for every test; the real hasher is deliberately slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def phone(browser):
     """A phone-sized page (375×812, touch, Chinese first) that accepts downloads."""
