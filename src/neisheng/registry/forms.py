@@ -4,6 +4,7 @@ cadre typing a record and a clerk importing a workbook are told the same thing."
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -14,6 +15,8 @@ from neisheng.accounts.selectors import divisions_under
 from neisheng.engine import schema
 from neisheng.engine.validation import REASONS
 from neisheng.registry.models import Household, IncomeItem, Person
+
+HOUSEHOLD_NUMBER = re.compile(r"[0-9A-Za-z_-]+")
 
 
 def reason(code: str) -> str:
@@ -69,6 +72,9 @@ class HouseholdForm(forms.ModelForm):
 
     def clean_household_id(self):
         value = self.cleaned_data["household_id"].strip()
+        if not HOUSEHOLD_NUMBER.fullmatch(value):
+            # The number appears in page addresses and file names.
+            raise forms.ValidationError("户编号只能由字母、数字、“-”和“_”组成")
         if Household.objects.filter(pk=value).exists():
             raise forms.ValidationError(reason("duplicate_household"))
         return value

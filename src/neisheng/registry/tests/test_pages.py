@@ -440,3 +440,14 @@ def test_only_editing_roles_see_the_forms(client, places, as_role):
     assert client.get(reverse("registry:household_detail", args=[household.pk])).status_code == 200
     assert client.get(reverse("registry:household_edit", args=[household.pk])).status_code == 403
     assert client.get(reverse("registry:household_create")).status_code == 403
+
+
+def test_a_new_household_number_must_be_unique_and_usable_in_addresses(client, places, as_role):
+    as_role("village", places["village"])
+    template = _village_households(places["village"]).first()
+    url = reverse("registry:household_create")
+    taken = client.post(url, _household_post(template, household_id=template.pk))
+    assert taken.context["form"].errors["household_id"] == ["户编号重复"]
+    slashed = client.post(url, _household_post(template, household_id="12/34"))
+    assert "household_id" in slashed.context["form"].errors
+    assert not Household.objects.filter(pk="12/34").exists()
