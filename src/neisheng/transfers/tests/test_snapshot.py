@@ -49,7 +49,8 @@ def empty_registry() -> None:
     Division.objects.all().delete()
 
 
-def test_export_import_export_loses_nothing(county, tmp_path):
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-loader", "orm-loader"])
+def test_export_import_export_loses_nothing(county, tmp_path, fast):
     counts = snapshot_export(directory=tmp_path / "first")
     first = read_snapshot(tmp_path / "first")
     assert counts == {name: county[name].num_rows for name in TABLES}
@@ -57,7 +58,7 @@ def test_export_import_export_loses_nothing(county, tmp_path):
 
     empty_registry()
     assert Household.objects.count() == 0
-    loaded = snapshot_import(directory=tmp_path / "first")
+    loaded = snapshot_import(directory=tmp_path / "first", fast=fast)
     assert loaded == counts
     snapshot_export(directory=tmp_path / "second")
 

@@ -292,3 +292,26 @@ def test_a_failure_while_writing_rolls_everything_back(places, make_user, monkey
     batch.refresh_from_db()
     assert batch.status == "pending"
     assert not AuditEvent.objects.filter(action="import").exists()
+
+
+def test_the_blank_template_round_trips_through_the_detector(client, places, make_user, tmp_path):
+    cadre = logged_in(client, make_user("village", places["village"]))
+    page = cadre.get(reverse("transfers:upload"))
+    assert page.status_code == 200 and reverse("transfers:template", args=["persons"]) in page.content.decode()
+    response = cadre.get(reverse("transfers:template", args=["persons"]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]] == [c.zh for c in TABLES["persons"].columns]
+    assert cadre.get(reverse("transfers:template", args=["divisions"])).status_code == 404
+
+
+def test_a_batch_is_seen_only_by_its_uploader(client, places, make_user):
+    owner = make_user("village", places["village"])
+    batch = import_batch_create(
+        uploaded_file=xlsx("h.xlsx", english_workbook("households", [household_row("NEW0001", places["village"].code)])),
+        user=owner,
+    )
+    stranger = logged_in(client, make_user("town", places["other_town"]))
+    assert stranger.get(reverse("transfers:batch", args=[batch.pk])).status_code == 404
+    assert stranger.post(reverse("transfers:apply", args=[batch.pk])).status_code == 404
+    assert not Household.objects.filter(household_id="NEW0001").exists()
