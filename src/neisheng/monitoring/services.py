@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 from django.db import transaction
 
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
+from neisheng.web.bulk import insert_rows
 
-BATCH = 5_000
 RESULT_FIELDS = [
     "size", "income_pc", "prev_income_pc", "rigid_pc", "risk", "reasons", "monitor_type",
     "stability", "motivation_score", "motivation_poor",
@@ -29,21 +29,6 @@ def _registry_households() -> pa.Array:
     from neisheng.registry.models import Household
 
     return pa.array(list(Household.objects.values_list("household_id", flat=True)), pa.string())
-
-
-def _insert(model, table: pa.Table, attnames: list[str]) -> None:
-    """Plain parameterised INSERTs (portable SQL): a county's results are hundreds of
-    thousands of rows, and building a model instance for each costs more than the
-    database does."""
-    from django.db import connection
-
-    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
-    columns = ", ".join(connection.ops.quote_name(column_of[a]) for a in attnames)
-    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
-           f"VALUES ({', '.join(['%s'] * len(attnames))})")
-    with connection.cursor() as cursor:
-        for batch in table.select(attnames).to_batches(max_chunksize=BATCH):
-            cursor.executemany(sql, list(zip(*(col.to_pylist() for col in batch.columns))))
 
 
 @transaction.atomic
@@ -69,8 +54,8 @@ def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str) -> 
     measures = measures.set_column(
         measures.schema.get_field_index("person_id"), "person_id", pc.fill_null(measures["person_id"], "")
     )
-    _insert(HouseholdResult, results, ["household_id", "run_id", *RESULT_FIELDS])
-    _insert(RecommendedMeasure, measures, ["household_id", "run_id", "measure", "person_id", "explanation"])
+    insert_rows(HouseholdResult, results, ["household_id", "run_id", *RESULT_FIELDS])
+    insert_rows(RecommendedMeasure, measures, ["household_id", "run_id", "measure", "person_id", "explanation"])
     return run
 
 

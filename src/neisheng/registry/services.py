@@ -8,15 +8,11 @@ import pyarrow as pa
 from django.db import transaction
 
 from neisheng.registry.models import Division, Household, IncomeItem, Person
+from neisheng.web.bulk import insert_rows
 
-BATCH = 5_000
 HOUSEHOLD_FIELDS = [f.name for f in Household._meta.concrete_fields if f.name != "village"]
 PERSON_FIELDS = [f.name for f in Person._meta.concrete_fields if f.name != "household"]
-
-
-def _batches(table: pa.Table, size: int = BATCH):
-    for batch in table.to_batches(max_chunksize=size):
-        yield batch.to_pylist()
+LEDGER_FIELDS = ["year", "item", "amount", "source"]
 
 
 @transaction.atomic
@@ -33,38 +29,21 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
         Household.objects.all().delete()
         Division.objects.all().update(parent=None)
         Division.objects.all().delete()
-    counts = {}
-    divisions = sorted(tables["divisions"].to_pylist(), key=lambda d: d["level"])
-    Division.objects.bulk_create(
-        [Division(code=d["code"], name=d["name"], level=d["level"], parent_id=d["parent_code"]) for d in divisions],
-        batch_size=BATCH,
+    # Parents before children, so a foreign key is never ahead of its target.
+    divisions = tables["divisions"].sort_by("level").rename_columns(["code", "name", "level", "parent_id"])
+    households = tables["households"].rename_columns(
+        ["village_id" if c == "village_code" else c for c in tables["households"].column_names]
     )
-    counts["divisions"] = len(divisions)
-    counts["households"] = 0
-    for rows in _batches(tables["households"]):
-        Household.objects.bulk_create(
-            [Household(village_id=r["village_code"], **{k: r[k] for k in HOUSEHOLD_FIELDS}) for r in rows]
-        )
-        counts["households"] += len(rows)
-        if progress:
-            progress("households", counts["households"])
-    counts["persons"] = 0
-    for rows in _batches(tables["persons"]):
-        Person.objects.bulk_create(
-            [Person(household_id=r["household_id"], **{k: r[k] for k in PERSON_FIELDS}) for r in rows]
-        )
-        counts["persons"] += len(rows)
-        if progress:
-            progress("persons", counts["persons"])
-    counts["income_items"] = 0
-    for rows in _batches(tables["income_items"]):
-        IncomeItem.objects.bulk_create(
-            [IncomeItem(household_id=r["household_id"], year=r["year"], item=r["item"],
-                        amount=r["amount"], source=r["source"]) for r in rows]
-        )
-        counts["income_items"] += len(rows)
-        if progress:
-            progress("income_items", counts["income_items"])
+    plan = [
+        ("divisions", Division, divisions, ["code", "name", "level", "parent_id"]),
+        ("households", Household, households, ["village_id", *HOUSEHOLD_FIELDS]),
+        ("persons", Person, tables["persons"], ["household_id", *PERSON_FIELDS]),
+        ("income_items", IncomeItem, tables["income_items"], ["household_id", *LEDGER_FIELDS]),
+    ]
+    counts = {}
+    for name, model, table, attnames in plan:
+        report = (lambda done, name=name: progress(name, done)) if progress else None
+        counts[name] = insert_rows(model, table, attnames, on_batch=report)
     return counts
 
 
