@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from neisheng.accounts.models import AuditEvent, User
@@ -115,6 +116,8 @@ def demo_users_create(*, county_code: str, password: str | None = None) -> list[
         validate_password(password)
 
     places = {"county": county, "town": town, "village": village, None: None}
+    # One shared password: hash it once rather than once per user (hashing is slow by design).
+    hashed = make_password(password)
     created = []
     for username, role, where in _DEMO_ROLES:
         division = places[where]
@@ -124,7 +127,7 @@ def demo_users_create(*, county_code: str, password: str | None = None) -> list[
         user.division = division
         user.display_name = f"演示{role_label.split()[0]}"
         user.is_active = True
-        user.set_password(password)
+        user.password = hashed
         user.save()
         created.append({
             "username": username,
