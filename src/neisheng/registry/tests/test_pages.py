@@ -451,3 +451,26 @@ def test_a_new_household_number_must_be_unique_and_usable_in_addresses(client, p
     slashed = client.post(url, _household_post(template, household_id="12/34"))
     assert "household_id" in slashed.context["form"].errors
     assert not Household.objects.filter(pk="12/34").exists()
+
+
+def test_services_refuse_writes_outside_the_scope_even_without_a_form(places, make_user):
+    from django.core.exceptions import PermissionDenied
+
+    from neisheng.registry import services
+
+    cadre = make_user("village", places["village"])
+    elsewhere = _village_households(places["other_village"]).first()
+    water_before = elsewhere.water
+    changed_water = "safe" if water_before == "unsafe" else "unsafe"
+    with pytest.raises(PermissionDenied):
+        services.household_update(user=cadre, household=elsewhere, values={"water": changed_water})
+    with pytest.raises(PermissionDenied):
+        services.ledger_item_create(user=cadre, household=elsewhere,
+                                    values={"year": 2026, "item": "wage", "amount": Decimal(1)})
+    mine = _village_households(places["village"]).first()
+    with pytest.raises(PermissionDenied):
+        services.household_update(user=cadre, household=mine, values={"village": places["other_village"]})
+    elsewhere.refresh_from_db()
+    assert elsewhere.water == water_before
+    assert not IncomeItem.objects.filter(household=elsewhere, amount=Decimal(1)).exists()
+    assert _village_households(places["village"]).filter(pk=mine.pk).exists()
