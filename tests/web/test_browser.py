@@ -7,6 +7,7 @@ from there)."""
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def _wrong_check_digit(number: str) -> str:
 
 @pytest.fixture
 def cadre(places, make_user):
-    return make_user("village", places["village"], username="cadre-wang")
+    user = make_user("village", places["village"], username="cadre-wang")
+    user.display_name = "王芳"
+    user.save(update_fields=["display_name"])
+    return user
 
 
 @pytest.fixture
@@ -66,7 +70,11 @@ def test_a_village_cadre_finds_a_household_by_a_members_name_and_is_told_a_wrong
     assert household.household_id in page_text
     assert member.name in page_text
     assert member.person_id not in page_text, "the ID number is shown unmasked by default"
-    shoot(phone, "03-household-page", full_page=True)
+    shoot(phone, "03-household-page")
+    shoot(phone, "03-household-page-full", full_page=True)
+    phone.get_by_role("heading", name=re.compile("家庭成员")).evaluate(
+        "el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 8)")
+    shoot(phone, "03b-household-members")
 
     members_before = Person.objects.count()
     phone.get_by_role("link", name="新增成员").click()
@@ -140,14 +148,20 @@ def test_a_list_exported_to_excel_holds_the_rows_on_screen(site, phone, cadre, p
     assert {str(row[column]) for row in rows[EXPORT_HEADER_ROW:]} == expected
 
 
-def test_the_administrator_reads_the_audit_log(site, phone, cadre, places, make_user, sign_in, shoot):
-    sign_in(phone, cadre)  # a sign-in is an audit event
+def test_the_administrator_reads_who_exported_what_in_the_audit_log(site, phone, cadre, places, make_user,
+                                                                     sign_in, shoot):
+    sign_in(phone, cadre)
+    phone.goto(f"{site}/households/?status=monitored")
+    with phone.expect_download():
+        phone.get_by_role("link", name="导出 Excel").click()
+
     admin = make_user("admin", places["county"], username="admin-li")
     phone.context.clear_cookies()
     sign_in(phone, admin)
     phone.goto(f"{site}/accounts/audit/")
-    text = phone.inner_text("body")
-    assert "cadre-wang" in text
+    events = phone.locator("main").inner_text()
+    assert "cadre-wang" in events
+    assert "导出" in events and "登录" in events
     shoot(phone, "06-audit-log", full_page=True)
 
 
