@@ -12,10 +12,12 @@ one event, recorded in the audit log by the caller.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from django.db import connection, transaction
 
 from neisheng.engine.schema import TABLES
@@ -65,10 +67,14 @@ def _insert(cursor, name: str, data: pa.Table, report: Callable[[int], None]) ->
     columns = ", ".join(quote(c) for c in _db_columns(name))
     done = 0
     if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        # Arrow writes the CSV in C; PostgreSQL reads an unquoted empty field as NULL and a
+        # quoted one ("") as an empty string, which is how Arrow writes them.
+        options = pacsv.WriteOptions(include_header=False)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             for batch in _for_database(data, name).to_batches(max_chunksize=BATCH):
-                for row in _rows(batch):
-                    copy.write_row(row)
+                buffer = io.BytesIO()
+                pacsv.write_csv(pa.Table.from_batches([batch]), buffer, write_options=options)
+                copy.write(buffer.getvalue())
                 done += batch.num_rows
                 report(done)
         return done
@@ -82,14 +88,33 @@ def _insert(cursor, name: str, data: pa.Table, report: Callable[[int], None]) ->
 
 
 def _empty_registry() -> None:
-    # Through the ORM, so rows of other apps that point at a household (results, visits,
-    # cases) are deleted or protect it exactly as their foreign keys say.
+    """Delete the registry without fetching each row. Through the ORM, every row deleted
+    would be loaded and given a history record (minutes for a county); a bulk replace is
+    one audited event instead, like the load. Rows of other apps that point at the
+    registry (results, visits, cases) are handled first, as their foreign keys say."""
+    from django.db.models import CASCADE, DO_NOTHING, SET_NULL, ProtectedError
+
     models = _models()
-    models["income_items"].objects.all().delete()
-    models["persons"].objects.all().delete()
-    models["households"].objects.all().delete()
-    models["divisions"].objects.all().update(parent=None)
-    models["divisions"].objects.all().delete()
+    registry = set(models.values())
+    for model in registry:
+        for relation in model._meta.related_objects:
+            related, field = relation.related_model, relation.field
+            if related in registry or relation.on_delete is DO_NOTHING or not field.concrete:
+                continue
+            rows = related._default_manager.filter(**{f"{field.name}__isnull": False})
+            if relation.on_delete is CASCADE:
+                rows.delete()
+            elif relation.on_delete is SET_NULL:
+                rows.update(**{field.name: None})
+            elif rows.exists():
+                raise ProtectedError(
+                    f"{related._meta.label} rows refer to the registry", set(rows[:10])
+                )
+    quote = connection.ops.quote_name
+    models["divisions"].objects.update(parent=None)
+    with connection.cursor() as cursor:
+        for name in ("income_items", "persons", "households", "divisions"):
+            cursor.execute(f"DELETE FROM {quote(models[name]._meta.db_table)}")
 
 
 @transaction.atomic

@@ -86,12 +86,21 @@ def test_an_import_over_a_registry_needs_replace(county, tmp_path):
         snapshot_import(directory=tmp_path / "snap")
 
 
-def test_users_keep_their_division_across_a_replace(county, places, make_user, tmp_path):
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-loader", "orm-loader"])
+def test_a_replace_keeps_users_and_drops_results_of_the_old_registry(county, places, make_user, tmp_path, fast):
+    from neisheng.monitoring.models import HouseholdResult, MonitoringRun
+
     cadre = make_user("village", places["village"])
+    run = MonitoringRun.objects.create(year=2026)
+    HouseholdResult.objects.create(household=Household.objects.first(), run=run, size=3)
     snapshot_export(directory=tmp_path / "snap")
-    snapshot_import(directory=tmp_path / "snap", replace=True)
+
+    snapshot_import(directory=tmp_path / "snap", replace=True, fast=fast)
+
     cadre.refresh_from_db()
     assert cadre.division_id == places["village"].code
+    assert not HouseholdResult.objects.exists()
+    assert Household.objects.count() == county["households"].num_rows
 
 
 def test_a_scoped_export_holds_only_the_users_division_and_is_a_valid_snapshot(places, make_user, tmp_path):
