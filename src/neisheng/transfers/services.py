@@ -18,6 +18,7 @@ from neisheng.transfers.models import ImportBatch
 
 CLI_ACTOR = SimpleNamespace(username="cli", is_authenticated=False)
 HISTORY_BATCH = 1_000
+ERRORS_MESSAGE = "文件有错误,未导入任何数据 / the file has errors; nothing was imported"
 
 
 class ImportRefused(Exception):
@@ -60,6 +61,8 @@ def import_batch_apply(*, batch: ImportBatch, user, request=None) -> dict[str, i
     with transaction.atomic():
         # Lock the batch row so a double click cannot apply it twice.
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.issues:
+            raise ImportRefused(ERRORS_MESSAGE, locked.issues)
         if locked.status != ImportBatch.Status.PENDING:
             raise ImportRefused("该批次已处理,不能再次导入 / this upload has already been decided")
         check = check_upload(path=Path(batch.file.path), user=user, table=batch.table or None)
@@ -68,8 +71,7 @@ def import_batch_apply(*, batch: ImportBatch, user, request=None) -> dict[str, i
     if not check.ok:
         _record_check(batch, check)
         batch.save()
-        raise ImportRefused("文件有错误,未导入任何数据 / the file has errors; nothing was imported",
-                            batch.issues)
+        raise ImportRefused(ERRORS_MESSAGE, batch.issues)
     batch.refresh_from_db()
     return counts
 

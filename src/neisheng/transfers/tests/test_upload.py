@@ -81,7 +81,7 @@ def test_one_bad_row_among_good_ones_is_listed_and_nothing_applies(client, place
     assert "不是允许的取值" in page and "「rich」" in page and "户类型" in page
     assert reverse("transfers:apply", args=[batch.pk]) not in page
     refused = client.post(reverse("transfers:apply", args=[batch.pk]), follow=True)
-    assert "已处理" in refused.content.decode()
+    assert "文件有错误,未导入任何数据" in refused.content.decode()
     assert Household.objects.count() == before
     assert not Household.objects.filter(household_id__startswith="NEW").exists()
 
