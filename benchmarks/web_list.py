@@ -114,7 +114,7 @@ def requests_to_time() -> list[tuple[str, dict[str, str]]]:
 def time_requests(repeat: int) -> None:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from neisheng.accounts.models import User
     from neisheng.registry.models import Division
@@ -128,8 +128,8 @@ def time_requests(repeat: int) -> None:
     client.force_login(officer)
     print(f"\n{connection.vendor}, county officer of {county.name} ({county.code}), "
           f"{repeat} requests each after one warm-up\n")
-    print("| request | median ms | min ms | max ms | bytes |")
-    print("|---|---:|---:|---:|---:|")
+    print("| request | median ms | min ms | max ms | queries | SQL ms | bytes |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for label, params in requests_to_time():
         response = client.get("/households/", params)
         assert response.status_code == 200, (label, response.status_code)
@@ -139,8 +139,12 @@ def time_requests(repeat: int) -> None:
             response = client.get("/households/", params)
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
+        # One more request with the SQL recorded, to tell database time from the rest.
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/households/", params)
+        sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(f"| {label} | {statistics.median(times):.1f} | {min(times):.1f} | {max(times):.1f} "
-              f"| {len(response.content):,} |", flush=True)
+              f"| {len(queries.captured_queries)} | {sql_ms:.1f} | {len(response.content):,} |", flush=True)
 
 
 def main() -> None:
