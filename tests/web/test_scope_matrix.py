@@ -54,6 +54,7 @@ class Endpoint:
     person_level: bool = True  # researchers see aggregates only
     editing: bool = False  # only EDITING_ROLES may open it
     unmasking: bool = False  # only UNMASKING_ROLES may call it
+    admin_only: bool = False  # only administrators may open it
     post: dict | None = None
     shows: str | None = "household"  # what of the Target the same role inside sees
 
@@ -64,7 +65,8 @@ class Endpoint:
         """Whether the role is refused (403) whatever the division."""
         return ((self.person_level and role == "researcher")
                 or (self.editing and role not in {"county", "town", "village", "admin"})
-                or (self.unmasking and role not in UNMASKING_ROLES))
+                or (self.unmasking and role not in UNMASKING_ROLES)
+                or (self.admin_only and role != "admin"))
 
 
 ENDPOINTS = [
@@ -100,6 +102,8 @@ ENDPOINTS = [
     Endpoint("API income item", "/api/income-items/{t.income_item}/", "detail", api=True),
     Endpoint("API household results", "/api/household-results/", "list", api=True),
     Endpoint("API household result", "/api/household-results/{t.household}/", "detail", api=True),
+    Endpoint("audit log", "/accounts/audit/", "list", admin_only=True),
+    Endpoint("audit log export", "/accounts/audit/?format=xlsx", "list", admin_only=True),
 ]
 # The monitoring overview joins the matrix as soon as the project mounts it at /monitoring/
 # (the route check below then requires it).
@@ -126,6 +130,7 @@ def target(places) -> Target:
     """The first household of the village (first on every list page ordered by number),
     its eldest member and a ledger row of it."""
     from neisheng.accounts.selectors import person_reveal_key
+    from neisheng.accounts.services import audit_record
     from neisheng.registry.selectors import member_key
 
     household = Household.objects.filter(village=places["village"]).order_by("household_id").first()
@@ -134,6 +139,8 @@ def target(places) -> Target:
     run = MonitoringRun.objects.create(year=2026)
     for someone in (household, Household.objects.filter(village=places["other_village"]).first()):
         HouseholdResult.objects.create(household=someone, run=run, size=2, risk="red", reasons="rigid_expense")
+    # A change of the household in the audit log, for the audit endpoints to hide.
+    audit_record(user=None, action="update", object_type="household", object_id=household.household_id)
     assert household.household_id.startswith(HIDDEN_COUNTY) and person.person_id.startswith(HIDDEN_COUNTY[:2])
     return Target(
         household=household.household_id, person=person.person_id, member_key=member_key(person.person_id),

@@ -6,7 +6,8 @@ digits), so one indexed range condition filters any table by its village code.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from neisheng.accounts.models import AuditEvent, User
 from neisheng.registry.models import Division, Household, IncomeItem, Person
@@ -63,9 +64,25 @@ def ledger_visible_to(user: User) -> QuerySet[IncomeItem]:
 
 
 def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
+    """Administrators only. One tied to a division sees what people of that division did
+    and what was done to its households and persons, by anyone; nothing of elsewhere."""
     if user.role != "admin" and not user.is_superuser:
         return AuditEvent.objects.none()
-    return AuditEvent.objects.select_related("user")
+    events = AuditEvent.objects.select_related("user")
+    bounds = code_range(user)
+    if bounds is None:
+        return events
+    low, high = bounds
+    by_people_here = Q(user__division_id__gte=low, user__division_id__lte=high)
+    about_households_here = Q(
+        object_type="household", object_id__in=households_visible_to(user).values("household_id")
+    )
+    about_persons_here = Q(object_type="person", object_id__in=persons_visible_to(user).values("person_id"))
+    about_ledger_here = Q(
+        object_type="income_item",
+        object_id__in=ledger_visible_to(user).annotate(key=Cast("id", CharField())).values("key"),
+    )
+    return events.filter(by_people_here | about_households_here | about_persons_here | about_ledger_here)
 
 
 # --- Revealing masked numbers -------------------------------------------------------
