@@ -142,8 +142,8 @@ def snapshot_import(*, directory: Path, replace: bool = False, progress: Progres
     """Validate a snapshot folder (every problem, raising SnapshotInvalid, before anything
     is written) and load it, all or nothing. `progress(table, done, total)` is called as
     rows go in. Without `replace` the database must not hold a registry yet. `fast` loads
-    with transfers.loading.registry_fast_load (same rows, far quicker for a county),
-    otherwise with registry.services.registry_load_tables."""
+    with transfers.loading.registry_fast_load (same rows; much quicker to replace a
+    county, and COPY on PostgreSQL), otherwise with registry.services.registry_load_tables."""
     from neisheng.engine.validation import load_snapshot
     from neisheng.registry.services import registry_load_tables
     from neisheng.transfers.loading import registry_fast_load
