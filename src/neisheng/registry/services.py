@@ -8,7 +8,7 @@ import pyarrow as pa
 from django.db import transaction
 
 from neisheng.registry.models import Division, Household, IncomeItem, Person
-from neisheng.web.bulk import insert_rows
+from neisheng.web.bulk import delete_all, insert_rows
 
 HOUSEHOLD_FIELDS = [f.name for f in Household._meta.concrete_fields if f.name != "village"]
 PERSON_FIELDS = [f.name for f in Person._meta.concrete_fields if f.name != "household"]
@@ -24,11 +24,7 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
     inserted in batches without per-row history: a bulk load is one event, recorded in the
     audit log by the caller."""
     if replace:
-        IncomeItem.objects.all().delete()
-        Person.objects.all().delete()
-        Household.objects.all().delete()
-        Division.objects.all().update(parent=None)
-        Division.objects.all().delete()
+        delete_all([IncomeItem, Person, Household, Division])
     # Parents before children, so a foreign key is never ahead of its target.
     divisions = tables["divisions"].sort_by("level").rename_columns(["code", "name", "level", "parent_id"])
     households = tables["households"].rename_columns(

@@ -138,15 +138,12 @@ def registry_is_empty() -> bool:
 
 
 def snapshot_import(*, directory: Path, replace: bool = False, progress: Progress | None = None,
-                    user=None, fast: bool = True) -> dict[str, int]:
+                    user=None) -> dict[str, int]:
     """Validate a snapshot folder (every problem, raising SnapshotInvalid, before anything
     is written) and load it, all or nothing. `progress(table, done, total)` is called as
-    rows go in. Without `replace` the database must not hold a registry yet. `fast` loads
-    with transfers.loading.registry_fast_load (same rows; much quicker to replace a
-    county, and COPY on PostgreSQL), otherwise with registry.services.registry_load_tables."""
+    rows go in. Without `replace` the database must not hold a registry yet."""
     from neisheng.engine.validation import load_snapshot
     from neisheng.registry.services import registry_load_tables
-    from neisheng.transfers.loading import registry_fast_load
 
     # Refused before validating: a county's snapshot takes a while to check.
     if not replace and not registry_is_empty():
@@ -168,8 +165,7 @@ def snapshot_import(*, directory: Path, replace: bool = False, progress: Progres
     with transaction.atomic():
         assignments = _detach_users(tables) if replace else {}
         try:
-            load = registry_fast_load if fast else registry_load_tables
-            counts = load(tables=tables, replace=replace, progress=report)
+            counts = registry_load_tables(tables=tables, replace=replace, progress=report)
         except ProtectedError as exc:
             blockers = sorted({type(o)._meta.verbose_name for o in exc.protected_objects})
             raise SnapshotImportError(

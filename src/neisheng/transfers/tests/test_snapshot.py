@@ -49,8 +49,7 @@ def empty_registry() -> None:
     Division.objects.all().delete()
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["fast-loader", "orm-loader"])
-def test_export_import_export_loses_nothing(county, tmp_path, fast):
+def test_export_import_export_loses_nothing(county, tmp_path):
     counts = snapshot_export(directory=tmp_path / "first")
     first = read_snapshot(tmp_path / "first")
     assert counts == {name: county[name].num_rows for name in TABLES}
@@ -58,7 +57,7 @@ def test_export_import_export_loses_nothing(county, tmp_path, fast):
 
     empty_registry()
     assert Household.objects.count() == 0
-    loaded = snapshot_import(directory=tmp_path / "first", fast=fast)
+    loaded = snapshot_import(directory=tmp_path / "first")
     assert loaded == counts
     snapshot_export(directory=tmp_path / "second")
 
@@ -86,8 +85,7 @@ def test_an_import_over_a_registry_needs_replace(county, tmp_path):
         snapshot_import(directory=tmp_path / "snap")
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["fast-loader", "orm-loader"])
-def test_a_replace_keeps_users_and_drops_results_of_the_old_registry(county, places, make_user, tmp_path, fast):
+def test_a_replace_keeps_users_and_drops_results_of_the_old_registry(county, places, make_user, tmp_path):
     from neisheng.monitoring.models import HouseholdResult, MonitoringRun
 
     cadre = make_user("village", places["village"])
@@ -95,7 +93,7 @@ def test_a_replace_keeps_users_and_drops_results_of_the_old_registry(county, pla
     HouseholdResult.objects.create(household=Household.objects.first(), run=run, size=3)
     snapshot_export(directory=tmp_path / "snap")
 
-    snapshot_import(directory=tmp_path / "snap", replace=True, fast=fast)
+    snapshot_import(directory=tmp_path / "snap", replace=True)
 
     cadre.refresh_from_db()
     assert cadre.division_id == places["village"].code
