@@ -242,3 +242,12 @@ def test_what_a_township_office_types_is_understood(small_county, tmp_path):
     assert report.ok, [str(i) for i in report.issues[:5]]
     for name, original in small_county.items():
         assert report.tables[name].equals(original.cast(TABLES[name].arrow_schema)), name
+
+
+def test_full_width_brackets_in_a_header_are_the_same_header(small_county, tmp_path):
+    write_snapshot(small_county, tmp_path, fmt="csv", headers="zh")
+    ledger = tmp_path / "income_items.csv"
+    text = ledger.read_text(encoding="utf-8")
+    assert '"金额(元)"' in text
+    ledger.write_text(text.replace('"金额(元)"', '"金额（元）"', 1), encoding="utf-8")
+    assert validate_snapshot(tmp_path).ok

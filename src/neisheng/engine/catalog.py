@@ -66,9 +66,14 @@ def _header_map(table: Table) -> dict[str, str]:
     return mapping
 
 
+def _plain_header(name) -> str:
+    """Headers as typed on a Chinese keyboard: 金额（元） with full-width brackets is 金额(元)."""
+    return str(name).strip().replace("（", "(").replace("）", ")")
+
+
 def _rename_headers(data: pa.Table, table: Table) -> tuple[pa.Table, list[str]]:
     mapping = _header_map(table)
-    names = [mapping.get(str(name).strip(), str(name).strip()) for name in data.column_names]
+    names = [mapping.get(_plain_header(name), str(name).strip()) for name in data.column_names]
     data = data.rename_columns(names)
     missing = [c.name for c in table.columns if c.name not in names]
     known = [n for n in dict.fromkeys(names) if n in table.column_names]

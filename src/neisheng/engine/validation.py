@@ -381,6 +381,24 @@ def _check_persons(t: pa.Table, households: pa.Table | None, report: _Collector)
     _check_orphans(t, households, report)
 
 
+def check_table(raw: RawTable) -> tuple[pa.Table | None, list[Issue]]:
+    """One table on its own, as an upload of a single table needs it: typed in contract
+    types (None when columns are missing), with every problem found within the table
+    (types, codes, ranges, ID numbers, duplicates). Checks against other tables (orphans,
+    unknown villages) are the caller's, e.g. against a database."""
+    issues: list[Issue] = []
+    typed = _type_table(raw, issues)
+    if typed is not None:
+        report = _Collector(issues, raw.path.name, typed)
+        if raw.table.name == "divisions":
+            _check_divisions(typed, report)
+        elif raw.table.name == "households":
+            _check_households(typed, None, report)
+        elif raw.table.name == "persons":
+            _check_persons(typed, None, report)
+    return typed, issues
+
+
 def validate_tables(
     raw: dict[str, RawTable], absent: list[str], unreadable: list[SnapshotFileError] = ()
 ) -> ValidationReport:

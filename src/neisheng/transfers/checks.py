@@ -141,18 +141,8 @@ def detect_table(path: Path) -> str | None:
 
 def type_table(raw: RawTable) -> tuple[pa.Table | None, list[UploadIssue]]:
     """The table in contract types and every problem a snapshot check would find within
-    this one table (types, codes, ID numbers, duplicates).
-
-    Uses the engine's private checks so the rules stay in one place; a public
-    `validation.check_table(raw)` would let this wrapper go."""
-    issues: list[validation.Issue] = []
-    typed = validation._type_table(raw, issues)
-    if typed is not None:
-        collector = validation._Collector(issues, raw.path.name, typed)
-        if raw.table.name == "households":
-            validation._check_households(typed, None, collector)
-        elif raw.table.name == "persons":
-            validation._check_persons(typed, None, collector)
+    this one table (types, codes, ID numbers, duplicates)."""
+    typed, issues = validation.check_table(raw)
     return typed, [UploadIssue(i.row, i.column, i.value, i.reason) for i in issues]
 
 
