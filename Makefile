@@ -5,6 +5,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
+# A live server's tests empty the database after each test; they run in a process of
+# their own so the shared registry fixture stays loaded for every other test.
+BROWSER_TESTS := tests/web/test_browser.py
 
 .PHONY: demo test setup bench clean
 
@@ -29,10 +32,12 @@ test: setup
 		echo "CI=true but NEISHENG_TEST_DATABASE_URL is not set: in CI the web tests must also run on PostgreSQL (.ci/run sets it up)" >&2; \
 		exit 1; \
 	fi
-	$(VENV)/bin/python -m pytest -n 2 --dist loadfile
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile --ignore=$(BROWSER_TESTS)
+	$(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS)
 	@if [ -n "$$NEISHENG_TEST_DATABASE_URL" ]; then \
 		echo "web tests on PostgreSQL"; \
-		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -n 2 --dist loadfile src/neisheng tests/web; \
+		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -n 2 --dist loadfile src/neisheng tests/web --ignore=$(BROWSER_TESTS) && \
+		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS); \
 	fi
 
 bench: setup

@@ -40,6 +40,13 @@ def django_db_setup(django_db_setup, django_db_blocker, county_tables):
 
 @pytest.fixture
 def county(db, county_tables):
+    """The two counties. A test with a live server empties the database after itself;
+    should one have run earlier in this process, the counties are loaded again."""
+    from neisheng.registry.models import Household
+    from neisheng.registry.services import registry_load_tables
+
+    if not Household.objects.exists():
+        registry_load_tables(tables=county_tables)
     return county_tables
 
 

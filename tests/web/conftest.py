@@ -74,21 +74,6 @@ def phone(browser):
 
 
 @pytest.fixture
-def county(county):
-    """The two counties, loaded again if an earlier test emptied the database.
-
-    A live server runs in another thread with its own connection, so what it serves must
-    be committed: pytest-django gives live_server tests transactional_db, which empties
-    every table after the test. It runs such tests after all the others in a process."""
-    from neisheng.registry.models import Household
-    from neisheng.registry.services import registry_load_tables
-
-    if not Household.objects.exists():
-        registry_load_tables(tables=county)
-    return county
-
-
-@pytest.fixture
 def site(live_server, county):
     """The live server's address, with the two counties in its database."""
     return live_server.url
