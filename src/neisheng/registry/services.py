@@ -126,22 +126,32 @@ def household_create(*, user, values: dict, request=None) -> Household:
     return household
 
 
-@transaction.atomic
-def household_update(*, user, household: Household, values: dict, request=None) -> Household:
+def _record_update(*, user, record, village_code: str, values: dict, fields: list[str],
+                   object_type: str, detail: dict, request):
+    """The one way a page or the API changes a record: scope and role checked, the row
+    locked, only changed fields written, the loaded state kept in the history before the
+    first change, and the change (old and new values) in the audit log."""
     from neisheng.accounts.services import audit_record
 
-    _require_edit(user, household.village_id)
+    _require_edit(user, village_code)
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    changes = _apply(record, values, fields)
+    if changes:
+        _baseline_history(record)
+        _save(record, user)
+        audit_record(user=user, action="update", object_type=object_type, object_id=str(record.pk),
+                     detail={**detail, "changes": changes}, request=request)
+    return record
+
+
+@transaction.atomic
+def household_update(*, user, household: Household, values: dict, request=None) -> Household:
     if "village" in values:
         village = values["village"]
         _require_edit(user, village.code if isinstance(village, Division) else village)
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    changes = _apply(household, values, EDITABLE_HOUSEHOLD_FIELDS)
-    if changes:
-        _baseline_history(household)
-        _save(household, user)
-        audit_record(user=user, action="update", object_type="household", object_id=household.household_id,
-                     detail={"changes": changes}, request=request)
-    return household
+    return _record_update(user=user, record=household, village_code=household.village_id, values=values,
+                          fields=EDITABLE_HOUSEHOLD_FIELDS, object_type="household", detail={},
+                          request=request)
 
 
 @transaction.atomic
@@ -159,18 +169,10 @@ def person_create(*, user, household: Household, values: dict, request=None) -> 
 
 @transaction.atomic
 def person_update(*, user, person: Person, values: dict, request=None) -> Person:
-    from neisheng.accounts.services import audit_record
-
     household = Household.objects.get(pk=person.household_id)
-    _require_edit(user, household.village_id)
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    changes = _apply(person, values, EDITABLE_PERSON_FIELDS)
-    if changes:
-        _baseline_history(person)
-        _save(person, user)
-        audit_record(user=user, action="update", object_type="person", object_id=person.person_id,
-                     detail={"household": household.household_id, "changes": changes}, request=request)
-    return person
+    return _record_update(user=user, record=person, village_code=household.village_id, values=values,
+                          fields=EDITABLE_PERSON_FIELDS, object_type="person",
+                          detail={"household": household.household_id}, request=request)
 
 
 @transaction.atomic
@@ -189,15 +191,7 @@ def ledger_item_create(*, user, household: Household, values: dict, request=None
 
 @transaction.atomic
 def ledger_item_update(*, user, item: IncomeItem, values: dict, request=None) -> IncomeItem:
-    from neisheng.accounts.services import audit_record
-
     household = Household.objects.get(pk=item.household_id)
-    _require_edit(user, household.village_id)
-    item = IncomeItem.objects.select_for_update().get(pk=item.pk)
-    changes = _apply(item, values, EDITABLE_LEDGER_FIELDS)
-    if changes:
-        _baseline_history(item)
-        _save(item, user)
-        audit_record(user=user, action="update", object_type="income_item", object_id=str(item.pk),
-                     detail={"household": household.household_id, "changes": changes}, request=request)
-    return item
+    return _record_update(user=user, record=item, village_code=household.village_id, values=values,
+                          fields=EDITABLE_LEDGER_FIELDS, object_type="income_item",
+                          detail={"household": household.household_id}, request=request)
