@@ -222,7 +222,28 @@ class _UnmaskingMixin:
         return mask_id_number(number)
 
 
-class PersonSerializer(_UnmaskingMixin, serializers.ModelSerializer):
+class _BelongsToHousehold:
+    """The `household` field of a member or a ledger row: a household within scope, and
+    never changed afterwards (registry.services keeps a record in the household it was
+    registered in, as the web forms do)."""
+
+    moved_message = "immutable"
+
+    def validate_household(self, value: str) -> Household:
+        household = _household_in_scope(self, value)
+        if self.instance is not None and household.pk != self.instance.household_id:
+            raise serializers.ValidationError(message(self.moved_message))
+        return household
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if "household_id" in values:
+            values["household"] = values.pop("household_id")
+        return values
+
+
+class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSerializer):
+    moved_message = "person_moves"
     person_id = serializers.CharField(
         help_text="证件号码. On input the full 18-character number (creation only). On output masked "
         "(3704**********0012) unless ?unmask=1 was given by a role allowed to unmask.",
@@ -294,20 +315,6 @@ class PersonSerializer(_UnmaskingMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(message("duplicate_person"), code="duplicate")
         return number
 
-    def validate_household(self, value: str) -> Household:
-        household = _household_in_scope(self, value)
-        if self.instance is not None and household.pk != self.instance.household_id:
-            # registry.services keeps a member in the household they were registered in,
-            # as the web form does.
-            raise serializers.ValidationError(message("person_moves"))
-        return household
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        if "household_id" in values:
-            values["household"] = values.pop("household_id")
-        return values
-
     def validate(self, attrs: dict) -> dict:
         number = attrs.get("person_id") or getattr(self.instance, "person_id", None)
         try:
@@ -331,7 +338,7 @@ class PersonSerializer(_UnmaskingMixin, serializers.ModelSerializer):
         return attrs
 
 
-class IncomeItemSerializer(serializers.ModelSerializer):
+class IncomeItemSerializer(_BelongsToHousehold, serializers.ModelSerializer):
     household = serializers.CharField(
         source="household_id", help_text="户编号: a household within your division",
         error_messages=_required_messages(),
@@ -359,17 +366,6 @@ class IncomeItemSerializer(serializers.ModelSerializer):
     def get_kind(self, item: IncomeItem) -> str:
         return schema.LEDGER_ITEMS[item.item].kind if item.item in schema.LEDGER_ITEMS else ""
 
-    def validate_household(self, value: str) -> Household:
-        household = _household_in_scope(self, value)
-        if self.instance is not None and household.pk != self.instance.household_id:
-            raise serializers.ValidationError(message("immutable"))
-        return household
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        if "household_id" in values:
-            values["household"] = values.pop("household_id")
-        return values
 
 
 class RecommendedMeasureSerializer(serializers.Serializer):
