@@ -89,7 +89,7 @@ def household_list(request):
     page = selectors.household_page(
         matching, after=request.GET.get("after", "").strip(), before=request.GET.get("before", "").strip()
     )
-    villages = divisions_under(user).filter(level__in=(4, 5)).order_by("code")
+    villages = _division_choices(user, filters.division)
     return render(request, "registry/household_list.html", {
         "page": page,
         "filters": filters,
@@ -105,6 +105,28 @@ def household_list(request):
         "first_url": _list_url(**params),
         "export_url": _list_url(**params, format="xlsx"),
     })
+
+
+def _division_choices(user, selected) -> list:
+    """The division filter's options: the towns in scope, and the villages of one town —
+    the chosen one, or the only one. A county has thousands of villages; listing them all
+    made every list page carry some 130 KB of options."""
+    under = divisions_under(user)
+    towns = list(under.filter(level=4).order_by("code"))
+    if not towns:
+        return list(under.filter(level=5).order_by("code"))
+    open_town = None
+    if selected is not None and selected.level in (4, 5):
+        open_town = selected.code if selected.level == 4 else selected.parent_id
+    elif len(towns) == 1:
+        open_town = towns[0].code
+    villages = list(under.filter(level=5, parent_id=open_town).order_by("code")) if open_town else []
+    choices = []
+    for town in towns:
+        choices.append(town)
+        if town.code == open_town:
+            choices.extend(villages)
+    return choices
 
 
 def _export(request, matching, params):
