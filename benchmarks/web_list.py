@@ -1,7 +1,7 @@
 """Time the household list page of a million-household county on PostgreSQL.
 
-Loads a synthetic county (neisheng.synth.generate_county, then PostgreSQL COPY; on
-SQLite the registry's bulk load, registry_load_tables) into the database DATABASE_URL names, unless it already holds that
+Loads a synthetic county (neisheng.synth.generate_county, then the registry's bulk load,
+registry_load_tables: COPY on PostgreSQL) into the database DATABASE_URL names, unless it already holds that
 many households, then requests the list page as a county officer through Django's full
 request stack (test client: middleware, sessions, templates; no network) and prints the
 median and spread of each request's latency.
@@ -28,40 +28,6 @@ def setup_django() -> None:
     django.setup()
 
 
-def copy_tables(tables) -> dict[str, int]:
-    """PostgreSQL COPY of the snapshot tables, in the registry's own columns: ten times
-    the bulk load's rate, which spends its time building model instances. Like the bulk
-    load it writes no per-row history (the list page does not read it)."""
-    from django.db import connection, transaction
-
-    from neisheng.registry.models import Division, Household, IncomeItem, Person
-
-    # Snapshot column for each database column; foreign keys carry the code or number.
-    plans = [
-        (Division, "divisions", {"code": "code", "name": "name", "level": "level", "parent_code": "parent_code"}),
-        (Household, "households", {f.column: (f.column if f.name != "village" else "village_code")
-                                   for f in Household._meta.concrete_fields}),
-        (Person, "persons", {f.column: f.column for f in Person._meta.concrete_fields}),
-        (IncomeItem, "income_items", {f.column: f.column for f in IncomeItem._meta.concrete_fields
-                                      if f.column != "id"}),
-    ]
-    counts = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        for model, name, columns in plans:
-            table = tables[name]
-            if name == "divisions":
-                table = table.sort_by("level")
-            started = time.perf_counter()
-            sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for batch in table.select(list(columns.values())).to_batches(max_chunksize=50_000):
-                    for row in zip(*(column.to_pylist() for column in batch.columns)):
-                        copy.write_row(row)
-            counts[name] = table.num_rows
-            print(f"  COPY {name}: {table.num_rows:,} rows, {time.perf_counter() - started:.0f} s", flush=True)
-    return counts
-
-
 def load(households: int, *, seed: int, reload: bool) -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -81,15 +47,11 @@ def load(households: int, *, seed: int, reload: bool) -> None:
           + ", ".join(f"{name} {table.num_rows:,}" for name, table in tables.items()))
 
     started = time.perf_counter()
+    # The registry's own loader: COPY on PostgreSQL, batched INSERTs elsewhere.
+    counts = registry_load_tables(tables=tables, replace=True)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE registry_incomeitem, registry_person, registry_household, "
-                           "registry_division CASCADE")
-        counts = copy_tables(tables)
-        with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    else:
-        counts = registry_load_tables(tables=tables, replace=True)
     print(f"load: {time.perf_counter() - started:.1f} s {counts}")
 
 
