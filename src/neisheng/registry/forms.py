@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from neisheng import ids
 from neisheng.accounts.selectors import divisions_under
@@ -89,7 +91,7 @@ class PersonForm(forms.ModelForm):
     )
     sex = forms.ChoiceField(
         label=Person._meta.get_field("sex").verbose_name, required=False,
-        choices=[("", "按证件号码 / from the ID number")] + list(schema.SEX.items()),
+        choices=[("", "按证件号码 / from the ID number")] + [(c, _(v)) for c, v in schema.SEX.items()],
     )
 
     class Meta:
@@ -154,13 +156,13 @@ class PersonForm(forms.ModelForm):
         super()._post_clean()
 
 
-KIND_LABELS = {"income": "收入", "cost": "生产经营费用", "rigid": "刚性支出"}
+KIND_LABELS = {"income": _("收入"), "cost": _("生产经营费用"), "rigid": _("刚性支出")}
 
 
 class LedgerItemForm(forms.ModelForm):
     source = forms.ChoiceField(
         label=IncomeItem._meta.get_field("source").verbose_name,
-        choices=list(schema.SOURCE_LABELS.items()), initial="survey",
+        choices=[(c, _(v)) for c, v in schema.SOURCE_LABELS.items()], initial="survey",
     )
 
     class Meta:
@@ -171,7 +173,8 @@ class LedgerItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _choice_messages(self)
         self.fields["item"].choices = [
-            (code, f"{item.zh}({KIND_LABELS[item.kind]})") for code, item in schema.LEDGER_ITEMS.items()
+            (code, format_lazy("{}({})", _(item.zh), KIND_LABELS[item.kind]))
+            for code, item in schema.LEDGER_ITEMS.items()
         ]
         self.fields["item"].error_messages["invalid_choice"] = reason("unknown_item")
         current = self.instance.source if self.instance.pk else None

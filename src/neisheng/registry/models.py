@@ -4,13 +4,15 @@ full change history. Codes and Chinese labels come from neisheng.engine.schema."
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from neisheng.engine import schema
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
-    return list(mapping.items())
+    # The contract's Chinese labels are the message ids of the English translation.
+    return [(code, gettext_lazy(label)) for code, label in mapping.items()]
 
 
 class Division(models.Model):

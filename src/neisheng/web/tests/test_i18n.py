@@ -136,3 +136,15 @@ def test_compiled_catalogue_is_current():
     compiled = {key: value for key, value in compiled.items() if key != ""}
     assert compiled == _po_catalogue(po), "django.mo does not match django.po: run compilemessages"
     assert all(compiled.values()), "every message needs an English translation"
+
+
+def test_form_choices_follow_the_language(officer_client, places):
+    """The contract's labels in a form's choices (relation, ledger items) are translated too."""
+    household = _household_under(places)
+    member_form = f"/households/{household.household_id}/members/new/"
+    ledger_form = f"/households/{household.household_id}/ledger/new/"
+    assert ">户主</option>" in _text(officer_client.get(member_form))
+    officer_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert ">Head of household</option>" in _text(officer_client.get(member_form))
+    ledger = _text(officer_client.get(ledger_form))
+    assert "工资性收入" not in ledger and "(income)</option>" in ledger
