@@ -146,8 +146,22 @@ def _codepoints(arr: np.ndarray, width: int) -> np.ndarray:
     return fixed.view(np.uint32).reshape(-1, width)
 
 
+DECODE_CHUNK = 250_000
+
+
 def _decode(numbers, today: datetime.date | None):
-    """Shared core of the vectorised checks: reasons, birth dates, 17th digit."""
+    """Shared core of the vectorised checks: reasons, birth dates, 17th digit. Works
+    through the numbers in chunks: the per-digit arrays of a county's millions of numbers
+    would otherwise take gigabytes at once."""
+    arr = _as_unicode(numbers)
+    if arr.shape[0] <= DECODE_CHUNK:
+        return _decode_chunk(arr, today)
+    parts = [_decode_chunk(arr[start:start + DECODE_CHUNK], today)
+             for start in range(0, arr.shape[0], DECODE_CHUNK)]
+    return tuple(np.concatenate(column) for column in zip(*parts))
+
+
+def _decode_chunk(numbers, today: datetime.date | None):
     arr = np.strings.strip(_as_unicode(numbers))
     n = arr.shape[0]
     cp = _codepoints(arr, 18)
