@@ -82,3 +82,12 @@ def make_user(db):
 def fast_password_hashing(settings):
     """Tests create many users; a deliberately slow hasher would dominate the suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rolled-back tests may reuse audit ids, which
+    the cached figures are keyed by."""
+    from django.core.cache import cache
+
+    cache.clear()

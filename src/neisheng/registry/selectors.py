@@ -55,6 +55,31 @@ def results_exist() -> bool:
 # --------------------------------------------------------------------------- figures
 
 
+FIGURES_SECONDS = 600
+
+
+def _registry_version() -> tuple[int, int]:
+    """Changes since a figure was counted: every write through the platform (forms, API,
+    uploads, snapshot imports) leaves an audit event, and each monitoring run a row."""
+    from neisheng.accounts.models import AuditEvent
+    from neisheng.monitoring.models import MonitoringRun
+
+    last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    last_run = MonitoringRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return last_event, last_run
+
+
+def cached_for_scope(user: User, name: str, compute):
+    """County-wide counts take a second over a million households; they are kept per scope
+    until the registry changes (or ten minutes pass, for writes made outside the platform)."""
+    from django.core.cache import cache
+
+    from neisheng.accounts.selectors import code_range
+
+    key = f"registry:{name}:{code_range(user)}:{_registry_version()}"
+    return cache.get_or_set(key, compute, FIGURES_SECONDS)
+
+
 def key_figures(user: User) -> dict:
     """Counts for the home page: one aggregate over households (with the monitoring
     result joined only when a run has been loaded) and one count of alive persons."""

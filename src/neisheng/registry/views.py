@@ -60,7 +60,7 @@ def _list_url(**params) -> str:
 
 @login_required
 def home(request):
-    figures = selectors.key_figures(request.user)
+    figures = selectors.cached_for_scope(request.user, "figures", lambda: selectors.key_figures(request.user))
     return render(request, "registry/home.html", {
         "figures": figures,
         "division": request.user.division,
@@ -72,7 +72,7 @@ def home(request):
 @login_required
 def divisions(request):
     return render(request, "registry/divisions.html", {
-        "roots": selectors.division_tree(request.user),
+        "roots": selectors.cached_for_scope(request.user, "tree", lambda: selectors.division_tree(request.user)),
         "ancestors": selectors.ancestors_of(request.user),
         "links": request.user.sees_persons,
     })
