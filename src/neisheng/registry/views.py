@@ -17,7 +17,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from neisheng.accounts.masking import mask_id_number
 from neisheng.accounts.selectors import divisions_under, households_visible_to, ledger_visible_to
@@ -71,10 +74,17 @@ def home(request):
 
 @login_required
 def divisions(request):
+    user = request.user
+    links = user.sees_persons
+
+    def tree_html():
+        # A county's tree is thousands of nodes: rendering it costs more than counting.
+        roots = selectors.division_tree(user)
+        return mark_safe(render_to_string("registry/_tree.html", {"roots": roots, "links": links})) if roots else ""
+
     return render(request, "registry/divisions.html", {
-        "roots": selectors.cached_for_scope(request.user, "tree", lambda: selectors.division_tree(request.user)),
-        "ancestors": selectors.ancestors_of(request.user),
-        "links": request.user.sees_persons,
+        "tree_html": selectors.cached_for_scope(user, f"tree:{get_language()}:{links}", tree_html),
+        "ancestors": selectors.ancestors_of(user),
     })
 
 

@@ -42,3 +42,24 @@ def test_figures_are_kept_between_requests(client, places, make_user):
     counting = [q["sql"] for q in first.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counting, "the first request counts"
     assert not [q["sql"] for q in second.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_the_division_tree_follows_a_change(client, places, make_user):
+    import re
+
+    officer = make_user("county", places["county"])
+    client.force_login(officer)
+    village = places["village"]
+
+    def count_shown() -> int:
+        html = client.get("/divisions/").content.decode()
+        item = re.search(rf'<li data-code="{village.code}">(.*?)</li>', html, re.DOTALL).group(1)
+        return int(re.search(r'class="badge">([\d,]+)', item).group(1).replace(",", ""))
+
+    before = count_shown()
+    assert before == Household.objects.filter(village=village).count()
+    household_create(user=officer, values={
+        "household_id": "TEST-CACHE-2", "village": village, "status": "general", "category": "ordinary",
+        "housing": "safe", "water": "safe", "food_clothing_ok": True, "willingness": 4, "sudden_event": "none",
+    })
+    assert count_shown() == before + 1
