@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from neisheng import divisions as divmod_
+from neisheng import divisions as admin_divisions
 from neisheng import ids
 from neisheng.engine.schema import LEDGER_ITEMS, TABLES
 
@@ -236,8 +236,8 @@ def _division_table(county_code: str, town_sizes: np.ndarray, rng: np.random.Gen
     n_villages = int(town_sizes.sum())
     if town_sizes.max() > 799:
         raise ValueError("too many villages in one town for 3-digit village codes")
-    town_names = list(divmod_.town_names(n_towns, rng))
-    village_names = list(divmod_.village_names(n_villages, rng))
+    town_names = list(admin_divisions.town_names(n_towns, rng))
+    village_names = list(admin_divisions.village_names(n_villages, rng))
     # GB/T 2260 numbers 镇 from 101 and 乡 from 201, and village committees
     # from 201 within a town; fall back to plain serials for an outsized county.
     is_zhen = np.array([name.endswith("镇") for name in town_names], dtype=bool)
@@ -251,11 +251,11 @@ def _division_table(county_code: str, town_sizes: np.ndarray, rng: np.random.Gen
     starts = np.concatenate(([0], np.cumsum(town_sizes)[:-1]))
     village_no = 200 + np.arange(n_villages) - starts[town_of_village] + 1
 
-    top = divmod_.lineage(county_code)
+    top = admin_divisions.lineage(county_code)
     county_full = top[-1].code
-    town_codes = [divmod_.division_code(county_code, int(t)) for t in town_no]
+    town_codes = [admin_divisions.division_code(county_code, int(t)) for t in town_no]
     village_codes = np.array(
-        [divmod_.division_code(county_code, int(town_no[t]), int(v))
+        [admin_divisions.division_code(county_code, int(town_no[t]), int(v))
          for t, v in zip(town_of_village.tolist(), village_no.tolist())]
     )
     codes = [d.code for d in top] + town_codes + village_codes.tolist()
@@ -278,7 +278,7 @@ def _division_table(county_code: str, town_sizes: np.ndarray, rng: np.random.Gen
 
 def _other_area_codes(county_code: str) -> list[str]:
     """Other counties of the same province: birthplaces of wives who married in."""
-    codes = [c.code for c in divmod_.counties()
+    codes = [c.code for c in admin_divisions.counties()
              if c.code[:2] == county_code[:2] and c.code != county_code]
     return codes or [county_code]
 
