@@ -76,7 +76,9 @@ def cached_for_scope(user: User, name: str, compute):
 
     from neisheng.accounts.selectors import code_range
 
-    key = f"registry:{name}:{code_range(user)}:{_registry_version()}"
+    bounds = code_range(user) or ("all", "all")
+    event, run = _registry_version()
+    key = f"registry-{name}-{bounds[0]}-{bounds[1]}-{event}-{run}"
     return cache.get_or_set(key, compute, FIGURES_SECONDS)
 
 

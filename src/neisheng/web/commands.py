@@ -42,9 +42,9 @@ def _bind(host: str, port: int):
 
     from neisheng.cli import UserError
 
-    # Whitenoise warns about a missing STATIC_ROOT even though it serves from the
-    # packages (finders); an empty folder keeps the start quiet.
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    if settings.STATIC_ROOT:
+        # Whitenoise warns about a missing collected-assets folder it was pointed at.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     from neisheng.web.wsgi import application
 
     try:

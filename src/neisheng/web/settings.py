@@ -125,7 +125,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = HOME / "static"
+# Assets are served from the installed packages (below); a folder to collect them into is
+# only needed behind a separate web server: NEISHENG_STATIC_ROOT, then collectstatic.
+STATIC_ROOT = os.environ.get("NEISHENG_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
