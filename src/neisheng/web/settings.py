@@ -7,6 +7,7 @@ NEISHENG_SECRET_KEY required when NEISHENG_PRODUCTION is set
 NEISHENG_PRODUCTION 1 for production: secure cookies, HSTS, DEBUG off
 NEISHENG_DEBUG      1 for Django's debug pages (never in production)
 NEISHENG_ALLOWED_HOSTS  comma-separated (default localhost names)
+NEISHENG_STATIC_ROOT    a folder for `collectstatic`, only behind a separate web server
 """
 
 from __future__ import annotations
