@@ -196,7 +196,26 @@ PERSON_ADDRESS = OpenApiParameter(
     partial_update=extend_schema(parameters=[PERSON_ADDRESS, UNMASK_PARAMETER]),
     create=extend_schema(parameters=[UNMASK_PARAMETER]),
 )
-class PersonViewSet(ReadWriteViewSet):
+class HouseholdRecordViewSet(ReadWriteViewSet):
+    """Records that belong to a household (members, ledger rows): created under a
+    household, changed without moving it (the serializer refuses a move)."""
+
+    create_service = update_service = None
+    updated_as = ""
+
+    def perform_create(self, serializer):
+        values = dict(serializer.validated_data)
+        household = values.pop("household")
+        serializer.instance = self.write(self.create_service, household=household, values=values)
+
+    def perform_update(self, serializer):
+        values = dict(serializer.validated_data)
+        values.pop("household", None)
+        serializer.instance = self.write(self.update_service, values=values,
+                                         **{self.updated_as: serializer.instance})
+
+
+class PersonViewSet(HouseholdRecordViewSet):
     """家庭成员 Persons under the user's division.
 
     Masking. ID numbers are masked in every response: `person_id` reads
@@ -245,19 +264,13 @@ class PersonViewSet(ReadWriteViewSet):
         self.check_object_permissions(self.request, person)
         return person
 
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        household = values.pop("household")
-        serializer.instance = self.write(services.person_create, household=household, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        values.pop("household", None)
-        serializer.instance = self.write(services.person_update, person=serializer.instance, values=values)
+    create_service = staticmethod(services.person_create)
+    update_service = staticmethod(services.person_update)
+    updated_as = "person"
 
 
 @extend_schema_view(list=extend_schema(parameters=[api_filters.IncomeItemFilter]))
-class IncomeItemViewSet(ReadWriteViewSet):
+class IncomeItemViewSet(HouseholdRecordViewSet):
     """收支台账 Income and expenditure items of households under the user's division.
 
     `amount` is in yuan, ≥ 0 with at most two decimals; `kind` tells income, production
@@ -272,15 +285,9 @@ class IncomeItemViewSet(ReadWriteViewSet):
     def scoped_queryset(self):
         return ledger_visible_to(self.request.user).order_by("household_id", "year", "item", "id")
 
-    def perform_create(self, serializer):
-        values = dict(serializer.validated_data)
-        household = values.pop("household")
-        serializer.instance = self.write(services.ledger_item_create, household=household, values=values)
-
-    def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        values.pop("household", None)
-        serializer.instance = self.write(services.ledger_item_update, item=serializer.instance, values=values)
+    create_service = staticmethod(services.ledger_item_create)
+    update_service = staticmethod(services.ledger_item_update)
+    updated_as = "item"
 
 
 @extend_schema_view(
