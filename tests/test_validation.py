@@ -72,6 +72,7 @@ CORRUPTIONS = [
     ("households", "willingness", 9, "out_of_range"),
     ("persons", "employed_months", 13, "out_of_range"),
     ("divisions", "parent_code", "999999000000", "unknown_parent"),
+    ("divisions", "code", "500237000101", "bad_division_code"),  # a village without a town
 ]
 
 

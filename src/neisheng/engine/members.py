@@ -74,8 +74,3 @@ def member_facts(members: ir.Table) -> ir.Table:
         size=members.count(),
         **{f"any_{flag}": members[flag].any() for flag in MEMBER_FLAGS},
     )
-
-
-def is_true(value: ir.BooleanValue) -> ir.BooleanValue:
-    """Null (a household without alive members) reads as false."""
-    return value.fill_null(False)

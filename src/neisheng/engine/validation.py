@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from neisheng import ids
+from neisheng.divisions import level_of
 from neisheng.engine.catalog import RawTable, SnapshotFileError, read_raw_snapshot
 from neisheng.engine.schema import AMOUNT_TYPE, TABLES, VILLAGE_LEVEL, Column, Table
 
@@ -38,7 +39,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "not_a_number": ("不是数字", "not a number"),
     "negative_amount": ("金额不能为负数", "the amount is negative"),
     "too_many_decimals": ("金额最多两位小数", "the amount has more than two decimal places"),
-    "bad_division_code": ("区划代码应为12位数字", "a division code must be 12 digits"),
+    "bad_division_code": (
+        "区划代码应为12位数字,且有省级部分、村级代码须有乡镇部分",
+        "a division code must be 12 digits, with a province part, and a town part under a village",
+    ),
     "id_format": (
         "证件号码格式错误(应为18位,末位可为X)",
         "the ID number is not 17 digits followed by a digit or X",
@@ -324,27 +328,22 @@ def _duplicates(values: pa.ChunkedArray) -> pa.Array:
     return pc.fill_null(pc.is_in(values, value_set=repeated.combine_chunks()), False)
 
 
-def _level_from_code(code: str) -> int:
-    if code[2:] == "0" * 10:
-        return 1
-    if code[4:] == "0" * 8:
-        return 2
-    if code[6:] == "0" * 6:
-        return 3
-    if code[9:] == "000":
-        return 4
-    return 5
-
-
 def _check_divisions(t: pa.Table, report: _Collector) -> None:
     report.add_rows(_duplicates(t.column("code")), "code", "duplicate_division")
     codes = t.column("code")
     parents = t.column("parent_code")
     orphan = pc.and_(pc.is_valid(parents), pc.invert(pc.is_in(parents, value_set=codes.combine_chunks())))
     report.add_rows(orphan, "parent_code", "unknown_parent")
-    code_list = codes.to_pylist()
-    derived = pa.array([_level_from_code(c) if c else None for c in code_list], pa.int32())
-    report.add_rows(pc.not_equal(derived, t.column("level")), "level", "level_mismatch")
+    derived, malformed = [], []
+    for code in codes.to_pylist():
+        try:
+            derived.append(level_of(code) if code else None)
+            malformed.append(False)
+        except ValueError:  # no province part, or a village without a town
+            derived.append(None)
+            malformed.append(True)
+    report.add_rows(pa.array(malformed), "code", "bad_division_code")
+    report.add_rows(pc.not_equal(pa.array(derived, pa.int32()), t.column("level")), "level", "level_mismatch")
 
 
 def _check_households(t: pa.Table, divisions: pa.Table | None, report: _Collector) -> None:
