@@ -6,8 +6,10 @@ run do not pay for what they do not use.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -81,10 +83,45 @@ def _stderr_console():
 def _write(tables, out_dir: Path, fmt: str, headers: str) -> None:
     from neisheng.engine.catalog import SnapshotFileError, write_snapshot
 
+    with _staged(out_dir) as staging:
+        try:
+            write_snapshot(tables, staging, fmt=fmt, headers=headers)
+        except SnapshotFileError as exc:
+            raise UserError(f"{out_dir / exc.path.name}: {exc.message_zh} / {exc.message_en}") from exc
+
+
+@contextmanager
+def _staged(out_dir: Path):
+    """A hidden folder in or beside `out_dir` to write into; its files move into `out_dir` only
+    when the block succeeds, so a failed run leaves nothing behind (no half-written folder,
+    no earlier results overwritten by a partial set)."""
+    import shutil
+    import tempfile
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: 已存在同名文件,不是文件夹 / exists and is not a folder")
+    # Inside an existing folder, or beside a new one: on the same file system either way,
+    # so the final moves are renames.
+    parent = out_dir if out_dir.is_dir() else out_dir.absolute().parent
+    created = [d for d in (parent, *parent.parents) if not d.exists()]
     try:
-        write_snapshot(tables, out_dir, fmt=fmt, headers=headers)
-    except SnapshotFileError as exc:
-        raise UserError(f"{exc.path}: {exc.message_zh} / {exc.message_en}") from exc
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=parent))
+    except OSError as exc:
+        raise UserError(f"{out_dir}: 无法写入 / cannot write here ({exc.strerror})") from exc
+    try:
+        yield staging
+        out_dir.mkdir(exist_ok=True)
+        for path in sorted(staging.iterdir()):
+            os.replace(path, out_dir / path.name)
+    except BaseException:
+        if created:
+            # Folders made for this run go too; the outermost of them holds the others.
+            shutil.rmtree(created[-1], ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @main.command()
@@ -98,6 +135,8 @@ def validate(snapshot: Path, max_shown: int | None, report_path: Path | None) ->
     from neisheng.engine.validation import validate_snapshot
 
     report = validate_snapshot(snapshot)
+    if report_path is not None and report_path.is_dir():
+        raise UserError(f"{report_path}: 是文件夹,不能写报告 / is a folder; give a file for --report")
     if report.ok:
         click.echo(report.summary())
         return
@@ -105,7 +144,10 @@ def validate(snapshot: Path, max_shown: int | None, report_path: Path | None) ->
     for issue in shown:
         click.echo(str(issue))
     if report_path is not None:
-        _write_issue_report(report.issues, report_path)
+        try:
+            _write_issue_report(report.issues, report_path)
+        except OSError as exc:
+            raise UserError(f"{report_path}: 无法写入报告 / cannot write the report ({exc.strerror})") from exc
     hidden = len(report.issues) - len(shown)
     more = f" ({hidden} 条未显示 / not shown)" if hidden else ""
     click.echo(
@@ -138,10 +180,13 @@ def convert(snapshot: Path, out_dir: Path, fmt: str, headers: str) -> None:
 
 
 def _load_or_fail(snapshot: Path):
+    from neisheng.engine.catalog import SnapshotFileError
     from neisheng.engine.validation import SnapshotInvalid, load_snapshot
 
     try:
         return load_snapshot(snapshot)
+    except SnapshotFileError as exc:
+        raise UserError(str(exc)) from exc
     except SnapshotInvalid as exc:
         for issue in exc.issues[:MAX_ISSUES_SHOWN_DEFAULT]:
             click.echo(str(issue), err=True)
@@ -182,28 +227,64 @@ def monitor(snapshot: Path, year: int, policy_path: Path | None, out_dir: Path, 
 
 def _run_monitoring(snapshot: Path, policy, out_dir: Path, *, engine: str = "duckdb",
                     full_validation: bool = False) -> None:
+    import duckdb
+    import pyarrow as pa
+
     from neisheng.engine import catalog
     from neisheng.engine import monitor as run
     from neisheng.engine.validation import SnapshotInvalid
 
     started = time.perf_counter()
     con = catalog.connect(engine)
-    try:
-        tables, divisions = catalog.open_snapshot(con, snapshot, validate=full_validation)
-    except SnapshotInvalid as exc:
-        for issue in exc.issues[:MAX_ISSUES_SHOWN_DEFAULT]:
-            click.echo(str(issue), err=True)
-        first = exc.issues[0]
-        raise UserError(
-            f"{first}; {len(exc.issues)} 个问题 problems in total, nothing written"
-        ) from exc
-    results = run(tables, divisions, policy)
-    written = catalog.write_results(con, results, out_dir)
-    click.echo(_town_summary(written["region_summary"], policy))
+    with _staged(out_dir) as staging:
+        try:
+            tables, divisions = catalog.open_snapshot(con, snapshot, validate=full_validation)
+            results = run(tables, divisions, policy)
+            written = catalog.write_results(con, results, staging)
+        except SnapshotInvalid as exc:
+            for issue in exc.issues[:MAX_ISSUES_SHOWN_DEFAULT]:
+                click.echo(str(issue), err=True)
+            first = exc.issues[0]
+            raise UserError(
+                f"{first}; {len(exc.issues)} 个问题 problems in total, nothing written"
+            ) from exc
+        except catalog.SnapshotFileError as exc:
+            raise UserError(f"{exc}; nothing written") from exc
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            # Parquet read in place is only decoded while monitoring runs: a file with a
+            # sound footer and damaged pages fails here. Name the file, not the query.
+            damaged = _damaged_parquet(snapshot)
+            if damaged is not None:
+                raise UserError(f"{damaged}: Parquet 文件已损坏,未写入任何结果 / the Parquet file is "
+                                "damaged; nothing written") from exc
+            raise UserError(f"{snapshot}: 无法读取快照,未写入任何结果 / cannot read the snapshot "
+                            f"({_short_error(exc)}); nothing written") from exc
+        summary = _town_summary(written["region_summary"], policy)
+    written = {name: out_dir / path.name for name, path in written.items()}
+    click.echo(summary)
     click.echo(
         f"已写入 / written {out_dir}: {', '.join(p.name for p in written.values())} "
         f"({time.perf_counter() - started:.1f} s)"
     )
+
+
+def _short_error(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _damaged_parquet(snapshot: Path) -> Path | None:
+    """The first Parquet file of the snapshot that cannot be decoded to its end (read a
+    batch at a time, so memory stays flat)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for path in sorted(Path(snapshot).glob("*.parquet")):
+        try:
+            for _ in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+                pass
+        except (pa.ArrowException, OSError, ValueError):
+            return path
+    return None
 
 
 def _width(text: str) -> int:
@@ -258,10 +339,11 @@ def _town_summary(region_summary_path: Path, policy) -> str:
 
 
 def _register_platform_commands() -> None:
+    from neisheng.accounts.commands import COMMANDS as account_commands
     from neisheng.transfers.commands import COMMANDS as transfer_commands
     from neisheng.web.commands import COMMANDS as web_commands
 
-    for command in (*transfer_commands, *web_commands):
+    for command in (*transfer_commands, *web_commands, *account_commands):
         main.add_command(command)
 
 

@@ -24,6 +24,7 @@ INDICATORS = (
 )
 DIMENSIONS = ("awareness", "capability", "organization", "opportunity")
 WEIGHT_TOLERANCE = 1e-9
+MAX_RETENTION_DAYS = 3650
 
 
 class PolicyError(ValueError):
@@ -72,6 +73,9 @@ class Policy:
     welfare_post_ages: AgeRange
     severe_disability_grades: tuple[int, ...]
     source: str = "default"
+    # Uploaded files hold full ID numbers; after this many days from their decision they
+    # are deleted (the batch row, its counts and checksum stay). See transfers.services.
+    upload_retention_days: int = 30
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -105,11 +109,11 @@ def _merged(path: Path, seen: tuple[Path, ...] = ()) -> dict:
 
 
 def _overlay(base: dict, override: dict) -> dict:
-    """`override` over `base`; the `rules` section merges key by key, while a list of
+    """`override` over `base`; the `rules` and `uploads` sections merge key by key, while a list of
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key == "rules" and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -134,6 +138,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
+        "uploads",
     }
     for key in data:
         if key not in known:
@@ -233,6 +238,20 @@ def _build(data: dict, source: str) -> Policy:
     if education_at_least not in EDUCATION:
         fail("rules.education_at_least", f"应为 {'/'.join(EDUCATION)}", f"must be one of {', '.join(EDUCATION)}")
 
+    uploads = data.get("uploads")
+    if not isinstance(uploads, dict):
+        fail("uploads", "应为键值对(retention_days)", "must be a mapping (retention_days)")
+    for key in uploads:
+        if key != "retention_days":
+            fail(f"uploads.{key}", "未知的键", "unknown key (known: retention_days)")
+    retention_days = uploads.get("retention_days")
+    # At least a day, so an upload is never deleted between its preview and its apply;
+    # at most ten years, beyond which "retention" means keeping ID numbers for ever.
+    if isinstance(retention_days, bool) or not isinstance(retention_days, int) \
+            or not 1 <= retention_days <= MAX_RETENTION_DAYS:
+        fail("uploads.retention_days", f"应为 1–{MAX_RETENTION_DAYS} 的整数天数,实为 {retention_days!r}",
+             f"must be a whole number of days 1–{MAX_RETENTION_DAYS}, got {retention_days!r}")
+
     return Policy(
         year=year,
         reference_date=reference_date,
@@ -254,4 +273,5 @@ def _build(data: dict, source: str) -> Policy:
         welfare_post_ages=age_range("welfare_post_ages"),
         severe_disability_grades=grades("severe_disability_grades"),
         source=source,
+        upload_retention_days=retention_days,
     )

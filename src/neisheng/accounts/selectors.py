@@ -63,6 +63,21 @@ def ledger_visible_to(user: User) -> QuerySet[IncomeItem]:
     return IncomeItem.objects.filter(_within("household__village_id", user))
 
 
+def users_within(user: User) -> QuerySet[User]:
+    """The users whose division lies under `user`'s: all of them for an administrator
+    without a division, none for a user without one. People (their phone numbers, their
+    uploads) are in scope exactly as the places they work for are (issue 7, row 10)."""
+    return User.objects.filter(_within("division_id", user))
+
+
+def user_lies_within(user: User, other: User) -> bool:
+    bounds = code_range(user)
+    if bounds is None:
+        return True
+    low, high = bounds
+    return bool(low) and other.division_id is not None and low <= other.division_id <= high
+
+
 def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
     """Administrators only. One tied to a division sees what people of that division did
     and what was done to its households and persons, by anyone; nothing of elsewhere."""
@@ -86,13 +101,9 @@ def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
 
 
 # --- Revealing masked numbers -------------------------------------------------------
-# A person's key is their ID number, so a reveal form cannot carry it: the page would
-# hold every full number in its source. The form carries the masked number (already on
-# the page) and a keyed digest of the full one; only the server, holding the secret key,
-# can tell which person in the user's scope it names.
-
-_REVEAL_SALT = "neisheng.accounts.reveal-person"
-_MASK = "*"
+# A person's primary key is their ID number, so a reveal form cannot carry it: the page
+# would hold every full number in its source. The form carries the person's random
+# opaque key (Person.key), which says nothing about the number and is found by its index.
 
 
 def user_is_admin(user) -> bool:
@@ -106,9 +117,10 @@ def user_may_unmask(user) -> bool:
 
 def user_may_reveal_phone_of(user, owner: User) -> bool:
     """A user's own phone number: administrators, and unmasking officers of the very same
-    division (a colleague's number, not everyone's below them)."""
+    division (a colleague's number, not everyone's below them). An administrator tied to a
+    division sees only the numbers of people within it."""
     if user_is_admin(user):
-        return True
+        return user_lies_within(user, owner)
     return (
         user_may_unmask(user)
         and user.division_id is not None
@@ -116,37 +128,41 @@ def user_may_reveal_phone_of(user, owner: User) -> bool:
     )
 
 
-def _person_digest(person_id: str) -> str:
-    from django.utils.crypto import salted_hmac
+def person_key_is_well_formed(key) -> bool:
+    """Whether `key` could be a Person.key at all: checked before any query, so a garbage
+    address costs nothing (issue 7, row 9)."""
+    from neisheng.registry.models import PERSON_KEY_LENGTH
 
-    return salted_hmac(_REVEAL_SALT, person_id, algorithm="sha256").hexdigest()[:32]
+    return (isinstance(key, str) and len(key) == PERSON_KEY_LENGTH
+            and all(c.isascii() and (c.isalnum() or c in "-_") for c in key))
 
 
-def person_reveal_key(person_id: str) -> str:
-    """The opaque key a reveal form posts for an ID number: "<masked>.<digest>"."""
-    from neisheng.accounts.masking import mask_id_number
+def person_reveal_key(person) -> str:
+    """The opaque key a reveal form posts for a person: a Person, or an ID number (one
+    indexed query; "" when nobody has that number, and then no button is shown)."""
+    from neisheng.registry.models import Person
 
-    return f"{mask_id_number(person_id)}.{_person_digest(person_id)}"
+    if isinstance(person, Person):
+        return person.key
+    if not person:
+        return ""
+    return Person.objects.filter(pk=str(person)).values_list("key", flat=True).first() or ""
+
+
+def person_by_key(user: User, key: str) -> Person | None:
+    """The person with this opaque key within the user's scope, or None (not there, out
+    of scope and malformed are the same answer)."""
+    if not person_key_is_well_formed(key):
+        return None
+    return persons_visible_to(user).select_related("household").filter(key=key).first()
 
 
 def person_by_reveal_key(user: User, key: str) -> Person | None:
     """The person a reveal key names, if the user may unmask and the person lies within
     the user's scope; otherwise None (the caller cannot tell which was the case)."""
-    from django.utils.crypto import constant_time_compare
-
     if not user_may_unmask(user):
         return None
-    masked, dot, digest = (key or "").rpartition(".")
-    if not dot or not masked or len(digest) != 32:
-        return None
-    # The visible ends of the masked number narrow the search to a handful of rows.
-    prefix = masked.split(_MASK, 1)[0]
-    suffix = masked.rsplit(_MASK, 1)[1] if _MASK in masked else ""
-    candidates = persons_visible_to(user).filter(person_id__startswith=prefix, person_id__endswith=suffix)
-    for person in candidates.select_related("household"):
-        if len(person.person_id) == len(masked) and constant_time_compare(_person_digest(person.person_id), digest):
-            return person
-    return None
+    return person_by_key(user, key)
 
 
 def user_phone_revealable_by(user: User, owner_id) -> User | None:

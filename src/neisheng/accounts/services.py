@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from neisheng.accounts.models import AuditEvent, User
 
@@ -28,18 +30,74 @@ def audit_record(*, user: User | None, action: str, object_type: str = "", objec
     )
 
 
+LOGIN_FAILURES_OVER_LIMIT = "over_limit"
+
+
 @transaction.atomic
 def audit_login_failure_record(*, username: str, request=None) -> AuditEvent:
     """A failed sign-in, under the username that was typed (linked to that user if one
-    exists). The password is never passed here, so it can never be stored."""
+    exists). The password is never passed here, so it can never be stored.
+
+    Failures are counted, not written one row each: someone typing ever-new usernames
+    could otherwise fill the audit table without limit. Within one window
+    (settings.AUDIT_LOGIN_FAILURE_WINDOW) every attempt with the same username from the
+    same address adds to one row's detail["attempts"]; each account, and all unknown
+    usernames together, get at most settings.AUDIT_LOGIN_FAILURE_ROWS such rows per
+    window, after which one "over_limit" row counts the rest. The total stays exact."""
     typed = (username or "")[:150]
+    address = _client_ip(request)
+    now = timezone.now()
+    user = User.objects.filter(username=typed).first() if typed else None
+    in_window = AuditEvent.objects.select_for_update().filter(
+        action=AuditEvent.Action.LOGIN_FAILED, at__gte=now - settings.AUDIT_LOGIN_FAILURE_WINDOW,
+    )
+    # The account attacked, or all unknown usernames as one: each has its own budget.
+    in_window = in_window.filter(user=user) if user is not None else in_window.filter(user__isnull=True)
+    # Marked in object_id, not only in detail: a JSON key that is absent is NULL in SQL,
+    # which an exclude() on it would silently drop.
+    counted = in_window.exclude(object_id=LOGIN_FAILURES_OVER_LIMIT)
+
+    event = counted.filter(username=typed, ip_address=address).order_by("-at", "-id").first()
+    if event is None and counted.count() >= settings.AUDIT_LOGIN_FAILURE_ROWS:
+        event = in_window.filter(object_id=LOGIN_FAILURES_OVER_LIMIT).order_by("-at", "-id").first()
+        if event is None:
+            return AuditEvent.objects.create(
+                user=user, username=typed if user is not None else "",
+                action=AuditEvent.Action.LOGIN_FAILED, object_type="user", object_id=LOGIN_FAILURES_OVER_LIMIT,
+                ip_address=address, detail={"over_limit": True, "attempts": 1, "last_at": now.isoformat()},
+            )
+    if event is not None:
+        event.detail = {**event.detail, "attempts": int(event.detail.get("attempts", 1)) + 1,
+                        "last_at": now.isoformat()}
+        event.save(update_fields=["detail"])
+        return event
     return AuditEvent.objects.create(
-        user=User.objects.filter(username=typed).first() if typed else None,
+        user=user,
         username=typed,
         action=AuditEvent.Action.LOGIN_FAILED,
         object_type="user",
-        ip_address=_client_ip(request),
+        ip_address=address,
+        detail={"attempts": 1},
     )
+
+
+@transaction.atomic
+def api_token_issue(*, username: str, renew: bool = False) -> str:
+    """The API token of the active user `username` (created on first use; replaced when
+    `renew`), recorded in the audit log when created. Raises LookupError with one
+    sentence when there is no such active user."""
+    from rest_framework.authtoken.models import Token
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise LookupError(f"没有启用的用户 {username!r} / no active user {username!r}")
+    if renew:
+        Token.objects.filter(user=user).delete()
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        audit_record(user=None, action=AuditEvent.Action.CREATE, object_type="api_token",
+                     object_id=str(user.pk), detail={"username": user.username, "renewed": renew})
+    return token.key
 
 
 # Readable words for demo passwords (pinyin of things in a mountain county).

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from neisheng.accounts.forms import AuditFilterForm
 from neisheng.accounts.masking import mask_id_number, mask_phone
@@ -87,9 +87,11 @@ def _audit_object_display(event: AuditEvent) -> str:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def audit(request):
-    """The audit log for administrators: filter, page through, export to Excel."""
+    """The audit log for administrators: filter, page through, export to Excel. The
+    export is a POST to the same address (filters in the query string, CSRF token in the
+    body), so another site cannot make one, nor its audit entry, with a link or an image."""
     if not user_is_admin(request.user):
         raise PermissionDenied("仅系统管理员可查看审计日志 / administrators only")
     form = AuditFilterForm(request.GET or None)
@@ -99,8 +101,8 @@ def audit(request):
         filters = form.filters() if form.is_bound else {}
         events = audit_events_filtered(request.user, **filters)
 
-    # format=xlsx makes the form bound, so an invalid filter shows its errors instead.
-    if request.GET.get("format") == "xlsx" and form.is_valid():
+    # An invalid filter shows its errors instead of exporting.
+    if request.method == "POST" and not (form.is_bound and form.errors):
         return _audit_export(request, events, form)
 
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -9,7 +9,12 @@ what a value means whatever the file format.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -99,41 +104,419 @@ def _excel_cell_text(value) -> str | None:
     return str(value)
 
 
-def _read_excel(path: Path) -> pa.Table:
-    from python_calamine import CalamineWorkbook
+# ---- Reading: every reader bounded, whatever a hostile file says about itself ---------
+#
+# Issue 7 rows 1, 2, 15: one 1.7 KB workbook with a cell at XFD1048576 made the Excel
+# reader allocate 550 GB and killed the server. Every input is now measured before it is
+# read whole: a workbook's zip parts by their sizes, its sheets by a cheap scan of their
+# cell references; a CSV by a scan of its bytes. What fails is one SnapshotFileError.
 
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-    rows = sheet.to_python(skip_empty_area=False)
-    if not rows:
-        return pa.table({})
-    header = [str(h).strip() for h in rows[0]]
-    body = rows[1:]
-    # Trailing rows that are entirely empty are formatting left behind, not records.
-    while body and all(v in ("", None) for v in body[-1]):
-        body.pop()
-    columns = {}
-    for j, name in enumerate(header):
-        if not name:
-            continue
-        columns[name] = pa.array(
-            [_excel_cell_text(row[j]) if j < len(row) else None for row in body], pa.string()
+# Excel's own grid.
+EXCEL_MAX_COLUMNS = 16_384
+# The widest contract table has 15 columns; a village may keep remarks or phone numbers
+# beside them, but no registry table is 64 columns wide. Capping the width is what keeps
+# a sheet's rectangle (rows x columns) proportional to its rows.
+SHEET_MAX_COLUMNS = 64
+# calamine, the fast Excel reader, holds a sheet as one rectangle from A1 to its farthest
+# filled cell, about 32 bytes a cell. A sheet is handed to it only when that rectangle is
+# at most this many cells (64 MB) beyond four times the cells really filled, so memory
+# follows what the file holds rather than where its farthest cell lies.
+SHEET_SPARSE_SLACK_CELLS = 2_000_000
+SHEET_MIN_FILL = 4
+# A workbook inflating to more than this should be Parquet or CSV: a full Excel sheet of
+# 1,048,576 rows by 15 columns is about 1 GB of XML.
+WORKBOOK_MAX_BYTES = 2 * 1024**3
+WORKBOOK_MAX_PARTS = 10_000
+# Spreadsheet XML compresses 5-20 times; a part inflating 100 times its size is a zip bomb.
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM_BYTES = 1024**2
+SCAN_CHUNK = 1024**2
+# A CSV line longer than this is not a registry row (pyarrow reads in blocks larger
+# than it, so one row never straddles a block).
+CSV_MAX_LINE_BYTES = 1024**2
+CSV_BLOCK_BYTES = 4 * CSV_MAX_LINE_BYTES
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls container
+
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
+
+
+def _short(exc: BaseException) -> str:
+    """A reader's error as part of one sentence: its first line, not a dump of the row."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text[:200]
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters.upper()[:8]:
+        index = index * 26 + ch - 64
+    return index
+
+
+@dataclass
+class _SheetExtent:
+    filled: int = 0
+    rows: int = 0
+    columns: int = 0
+    far: str = ""
+
+
+# The cell markup Excel, LibreOffice, WPS and openpyxl all write: `<c r="B7" ...>`.
+_ANY_CELL = (re.compile(rb"<c[\s/>]"), re.compile(rb":c[\s/>]"))
+_PLAIN_CELL = b'<c r="'
+# No leading zeros (the longest row number must be the farthest row), no attribute but
+# the usual ones after `r` (a second `r` would be the one calamine uses), and a value
+# follows (an empty `<c .../>` goes to the cell-by-cell scan, which does not count it).
+_PLAIN_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[1-9]\d{0,6}"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*>')
+_PLAIN_ROW_OF_LENGTH = [re.compile(rb'<c r="[A-Z]{1,3}([1-9]\d{%d})"' % (n - 1)) for n in range(1, 8)]
+_PLAIN_LAST_ROW = re.compile(rb'<c r="[A-Z]{1,3}([1-9]\d{0,6})"')
+
+
+def _plain_extent(buffer: bytes) -> tuple[int, int, int] | None:
+    """(filled cells, farthest row, farthest column) of a chunk in which every cell is
+    written the usual way and holds a value, counted in C (byte counts and the regex
+    engine); None when any cell is not, and the chunk needs the cell-by-cell scan."""
+    plain = buffer.count(_PLAIN_CELL)
+    # Inside sheetData only cells begin with "<c"; a chunk holding <cols> is counted exactly.
+    if buffer.count(b"<c") != plain and len(_ANY_CELL[0].findall(buffer)) != plain:
+        return None
+    if _ANY_CELL[1].search(buffer):
+        return None
+    if not plain:
+        return 0, 0, 0
+    letters = _PLAIN_LETTERS.findall(buffer)
+    if len(letters) != plain:
+        return None  # a reference of another form (lower case, leading zeros, 8 digits)
+    # The farthest row has the most digits, and among equally long numbers the greatest
+    # is the greatest string, so no cell's number is converted one by one. Rows usually
+    # ascend, so the last cell's length is tried first.
+    last = _PLAIN_LAST_ROW.match(buffer, buffer.rfind(_PLAIN_CELL))
+    digits = len(last.group(1)) if last else 7
+    if digits < 7 and re.search(rb'<c r="[A-Z]{1,3}[1-9]\d{%d}' % digits, buffer):
+        digits = 7  # some row is longer than the last one: try every length
+    for pattern in reversed(_PLAIN_ROW_OF_LENGTH[:digits]):
+        rows = pattern.findall(buffer)
+        if rows:
+            return plain, int(max(rows)), max(map(_column_index, set(letters)))
+    return None
+
+
+def _plain_cell_at(buffer: bytes, row: int, column: int, beyond_width: bool) -> str:
+    """The reference of a real cell on the farthest row (or column), to name in a message."""
+    if beyond_width:
+        letters = _cell_name(1, column)[:-1].encode()
+        found = re.search(rb'<c r="(%s[1-9]\d{0,6})"' % letters, buffer)
+    else:
+        found = re.search(rb'<c r="([A-Z]{1,3}%d)"' % row, buffer)
+    return found.group(1).decode() if found else _cell_name(row, column)
+
+
+def _scan_sheet_xml(stream, path: Path, part: str) -> _SheetExtent:
+    """Where a part's filled cells lie, read in fixed chunks so memory stays flat. Cells
+    are placed as calamine places them: by their `r`, else after the previous cell;
+    cells without a value (`<c r=".."/>`) are not filled. Markup that only looks like a
+    cell (in a comment) counts too: the scan may overestimate, never underestimate."""
+    extent = _SheetExtent()
+    row = row_tag = col = 0
+    tail = b""
+
+    def reach(r: int, c: int, name: str | None = None) -> None:
+        name = name or _cell_name(r, c)
+        if r > extent.rows or c > extent.columns:
+            extent.rows, extent.columns = max(r, extent.rows), max(c, extent.columns)
+            extent.far = name
+        if c > SHEET_MAX_COLUMNS:
+            raise SnapshotFileError(
+                path,
+                f"工作表在 {name} 处有内容,超出 {SHEET_MAX_COLUMNS} 列:登记表没有这么宽,请删除多余的列",
+                f"the sheet has a cell at {name}, beyond {SHEET_MAX_COLUMNS} columns; "
+                "no registry table is that wide, delete the extra columns",
+            )
+        if r > EXCEL_MAX_ROWS:
+            raise SnapshotFileError(
+                path,
+                f"工作表在 {name} 处有内容,超出 Excel 的 {EXCEL_MAX_ROWS} 行",
+                f"the sheet has a cell at {name}, beyond Excel's {EXCEL_MAX_ROWS} rows",
+            )
+
+    while True:
+        chunk = stream.read(SCAN_CHUNK)
+        buffer = tail + chunk
+        if chunk:
+            cut = buffer.rfind(b"<")
+            if cut != -1 and buffer.find(b">", cut) == -1:
+                buffer, tail = buffer[:cut], buffer[cut:]
+                if len(tail) > SCAN_CHUNK:
+                    raise SnapshotFileError(
+                        path, f"工作簿的 {part} 已损坏", f"the workbook's part {part} is damaged"
+                    )
+            else:
+                tail = b""
+        plain = _plain_extent(buffer)
+        if plain is not None:
+            filled, r, c = plain
+            extent.filled += filled
+            if filled:
+                if r > extent.rows or c > extent.columns:
+                    reach(r, c, _plain_cell_at(buffer, r, c, beyond_width=c > SHEET_MAX_COLUMNS))
+                # Where a later unusual chunk continues from: at or past the true
+                # position, so its cells are placed no nearer than they are.
+                row, row_tag, col = max(row, r), max(row_tag, r), max(col, c)
+        else:
+            for match in _TAG.finditer(buffer):
+                name, attrs = match.groups()
+                # Of an `r` given twice the reader may take either: take the farther.
+                refs = _REF_ATTR.findall(attrs)
+                letters = max((_column_index(a) for a, _ in refs if a), default=0)
+                number = max((int(d) for _, d in refs if d), default=0)
+                if name == b"row":
+                    # A row without `r` follows the previous row, or the last cell if that
+                    # lay further down (the larger of the two is never nearer).
+                    row_tag = number or max(row_tag, row) + 1
+                    col = 0
+                    continue
+                if letters:
+                    col = letters
+                    row = number or max(row_tag, row)
+                else:
+                    col += 1
+                    row = max(row_tag, row)
+                if attrs.rstrip().endswith(b"/"):
+                    continue
+                extent.filled += 1
+                reach(row, col)
+        if not chunk:
+            return extent
+
+
+def _cell_name(row: int, col: int) -> str:
+    if not 1 <= col <= EXCEL_MAX_COLUMNS:
+        return f"R{row}C{col}"
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse a workbook whose parts would inflate beyond reason or whose sheets reach
+    beyond the columns and rows a registry table can have, before any of it is read whole.
+    Every part is scanned (not only the first sheet's), so no relationship trick can point
+    the reader at a sheet the scan did not see."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+            if len(parts) > WORKBOOK_MAX_PARTS:
+                raise SnapshotFileError(
+                    path, f"工作簿含 {len(parts)} 个部件,不像正常的表格",
+                    f"the workbook holds {len(parts)} parts, which no real spreadsheet does",
+                )
+            total = sum(p.file_size for p in parts)
+            if total > WORKBOOK_MAX_BYTES:
+                raise SnapshotFileError(
+                    path,
+                    f"工作簿解压后超过 {WORKBOOK_MAX_BYTES // 1024**3} GB,请改用 Parquet 或 CSV",
+                    f"the workbook inflates to more than {WORKBOOK_MAX_BYTES // 1024**3} GB; use Parquet or CSV",
+                )
+            for part in parts:
+                ratio = part.file_size / max(part.compress_size, 1)
+                if part.file_size > ZIP_RATIO_FROM_BYTES and ratio > ZIP_MAX_RATIO:
+                    raise SnapshotFileError(
+                        path,
+                        f"工作簿的 {part.filename} 解压后是压缩大小的 {ratio:.0f} 倍,不像正常的表格(压缩炸弹)",
+                        f"the workbook's part {part.filename} inflates {ratio:.0f} times its size, "
+                        "which no real spreadsheet does (a zip bomb)",
+                    )
+            sheets = []
+            for part in parts:
+                if part.is_dir():
+                    continue
+                # zipfile stops at a part's declared size (and then fails its checksum), so
+                # a part lying about its size cannot inflate further than it says.
+                with zf.open(part) as stream:
+                    sheets.append(_scan_sheet_xml(stream, path, part.filename))
+    except SnapshotFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
+            RuntimeError, ValueError, OSError) as exc:
+        raise SnapshotFileError(
+            path, f"不是有效的 Excel 工作簿(.xlsx)或已损坏:{_short(exc)}",
+            f"not a valid Excel workbook (.xlsx), or damaged: {_short(exc)}",
+        ) from exc
+    for extent in sheets:
+        area = extent.rows * extent.columns
+        if area > SHEET_SPARSE_SLACK_CELLS + SHEET_MIN_FILL * extent.filled:
+            raise SnapshotFileError(
+                path,
+                f"工作表在 {extent.far} 处有远离数据的单元格(仅 {extent.filled} 个有内容的单元格,"
+                f"却占 {extent.rows} 行 × {extent.columns} 列),请删除数据以外的行和列",
+                f"the sheet has a cell at {extent.far} far from its data ({extent.filled} filled "
+                f"cells over {extent.rows} rows by {extent.columns} columns); delete the rows and "
+                "columns beyond the data",
+            )
+
+
+def _read_excel(path: Path) -> pa.Table:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic == CFB_MAGIC:
+        # A legacy .xls cannot be scanned for its extent before the reader fills its
+        # whole grid (up to 65,536 x 256 cells, about half a gigabyte): refused, not read.
+        raise SnapshotFileError(
+            path, "旧版 Excel 文件(.xls)不能导入,请另存为 .xlsx 工作簿",
+            "a legacy Excel file (.xls) cannot be imported; save it as an .xlsx workbook",
         )
-    return pa.table(columns)
+    if not magic.startswith(ZIP_MAGIC):
+        raise SnapshotFileError(
+            path, "不是 Excel 工作簿(.xlsx)", "not an Excel workbook (.xlsx)"
+        )
+    _check_workbook(path)
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        return _stream_sheet(sheet)
+    except CalamineError as exc:
+        raise SnapshotFileError(
+            path, f"无法读取工作簿:{_short(exc)}", f"cannot read the workbook: {_short(exc)}"
+        ) from exc
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _empty_row(row: list) -> bool:
+    # calamine gives "" for an empty cell; counting them is one call in C.
+    return row.count("") == len(row) or all(_blank(v) for v in row)
+
+
+STREAM_BATCH_ROWS = 65_536
+
+
+def _stream_sheet(sheet) -> pa.Table:
+    """The sheet's columns, read row by row from A1. Runs of empty rows are kept only as a
+    count until a filled row follows them, so trailing empty rows (formatting left behind
+    below the data) never become records and never take memory."""
+    start = sheet.start
+    if start is None or start[0] > 0:
+        return pa.table({})  # row 1, the header row, is empty
+    offset = start[1]
+    rows = iter(sheet.iter_rows())
+    first = next(rows, None)
+    if first is None:
+        return pa.table({})
+    header = [""] * offset + [str(h).strip() for h in first]
+    # A header written twice: the later column wins, as it always did.
+    where = {name: j - offset for j, name in enumerate(header) if name and j >= offset}
+    chunks: dict[str, list[pa.Array]] = {name: [] for name in where}
+    batch: list[list] = []
+
+    def flush() -> None:
+        for name, j in where.items():
+            chunks[name].append(pa.array(
+                [_excel_cell_text(row[j]) if j < len(row) else None for row in batch], pa.string()
+            ))
+        batch.clear()
+
+    empty_run = 0
+    for row in rows:
+        if _empty_row(row):
+            empty_run += 1
+            continue
+        if empty_run:
+            flush()
+            for name in where:
+                chunks[name].append(pa.nulls(empty_run, pa.string()))
+            empty_run = 0
+        batch.append(row)
+        if len(batch) >= STREAM_BATCH_ROWS:
+            flush()
+    flush()
+    return pa.table({name: pa.chunked_array(parts, pa.string()) for name, parts in chunks.items()})
+
+
+def _csv_encoding(path: Path) -> str:
+    """The file's encoding, decided from all of it: UTF-8 if every byte decodes as UTF-8,
+    else GB18030 (spreadsheets saved as CSV on Chinese Windows), which must then decode
+    every byte too. Deciding from the header alone misreads an English-header GB18030 file.
+    The same pass refuses lines no registry row could be."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    failures = {}
+    for encoding in ("utf-8", "gb18030"):
+        failure = _undecodable_line(path, encoding)
+        if failure is None:
+            return encoding
+        failures[encoding] = failure
+    line = failures["utf-8"]
+    raise SnapshotFileError(
+        path,
+        f"第{line}行既不是 UTF-8 也不是 GB18030 编码的文字,请另存为 UTF-8 CSV",
+        f"line {line} is neither UTF-8 nor GB18030 text; save the file as UTF-8 CSV",
+    )
+
+
+_LINE_BREAK = re.compile(rb"\r\n?|\n")  # as pyarrow reads them: Windows, Unix and old Mac
+
+
+def _undecodable_line(path: Path, encoding: str) -> int | None:
+    """The line where `encoding` first fails, or None when the whole file decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, line_bytes = 1, 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(SCAN_CHUNK)
+            lines = _LINE_BREAK.split(chunk)
+            for k, piece in enumerate(lines):
+                line_bytes += len(piece)
+                if line_bytes > CSV_MAX_LINE_BYTES:
+                    raise SnapshotFileError(
+                        path,
+                        f"第{line}行长于 {CSV_MAX_LINE_BYTES // 1024**2} MB,不是登记表的一行",
+                        f"line {line} is longer than {CSV_MAX_LINE_BYTES // 1024**2} MB, "
+                        "which no registry row is",
+                    )
+                if k < len(lines) - 1:
+                    line, line_bytes = line + 1, 0
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                breaks = len(lines) - 1
+                return line - breaks + len(_LINE_BREAK.findall(chunk, 0, max(exc.start, 0)))
+            if not chunk:
+                return None
 
 
 def _read_csv(path: Path) -> pa.Table:
+    encoding = _csv_encoding(path)
+    # pyarrow reads "utf8" natively (and skips its BOM); any other name is transcoded.
+    arrow_encoding = "utf8" if encoding == "utf-8" else encoding
+    read_options = pacsv.ReadOptions(encoding=arrow_encoding, block_size=CSV_BLOCK_BYTES)
     with open(path, "rb") as fh:
-        head = fh.readline()
-    encoding = "utf-8"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        # Spreadsheets saved as CSV on Chinese Windows are GB18030, not UTF-8.
-        encoding = "gb18030"
-    names = pacsv.open_csv(path, read_options=pacsv.ReadOptions(encoding=encoding)).schema.names
+        first = fh.readline(CSV_MAX_LINE_BYTES + 1)
+    width = first.count(b",") + 1
+    if width > SHEET_MAX_COLUMNS:
+        # Counted on raw bytes: a quoted comma only makes the count larger than the truth
+        # for a header no registry table has anyway.
+        lines = first.decode(encoding, errors="replace").splitlines() or [""]
+        header = next(csv.reader(lines[:1]), [])
+        if len(header) > SHEET_MAX_COLUMNS:
+            raise SnapshotFileError(
+                path,
+                f"表头有 {len(header)} 列,超出 {SHEET_MAX_COLUMNS} 列:登记表没有这么宽",
+                f"the header has {len(header)} columns, more than {SHEET_MAX_COLUMNS}; "
+                "no registry table is that wide",
+            )
+    names = pacsv.open_csv(path, read_options=read_options).schema.names
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding=encoding, use_threads=True),
+        read_options=pacsv.ReadOptions(encoding=arrow_encoding, block_size=CSV_BLOCK_BYTES, use_threads=True),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
             strings_can_be_null=True,
@@ -142,20 +525,65 @@ def _read_csv(path: Path) -> pa.Table:
     )
 
 
-def read_raw_table(path: Path, table: Table) -> RawTable:
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+# Parquet stores a run of equal values in a few bytes, so a tiny file can declare a
+# billion rows that take gigabytes once read. A county holds a few million persons and
+# ledger rows; a table beyond this is not a registry snapshot.
+PARQUET_MAX_ROWS = 50_000_000
+
+
+def _read_parquet(path: Path) -> pa.Table:
     try:
-        if path.suffix == ".parquet":
-            data = pq.read_table(path)
-        elif path.suffix == ".csv":
+        metadata = pq.ParquetFile(path).metadata
+        if metadata.num_rows > PARQUET_MAX_ROWS or metadata.num_columns > SHEET_MAX_COLUMNS:
+            raise SnapshotFileError(
+                path,
+                f"文件声明了 {metadata.num_rows} 行、{metadata.num_columns} 列,超出上限"
+                f"({PARQUET_MAX_ROWS} 行、{SHEET_MAX_COLUMNS} 列)",
+                f"the file declares {metadata.num_rows} rows and {metadata.num_columns} columns, "
+                f"beyond the limits of {PARQUET_MAX_ROWS} rows and {SHEET_MAX_COLUMNS} columns",
+            )
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        # Arrow's own message repeats the path over two sentences; this says what to do.
+        raise SnapshotFileError(
+            path, "不是有效的 Parquet 文件,或文件已损坏(例如只复制了一部分)",
+            "not a valid Parquet file, or damaged (only partly copied, for example)",
+        ) from exc
+
+
+def read_raw_table(path: Path, table: Table) -> RawTable:
+    from python_calamine import CalamineError
+
+    path = Path(path)
+    if path.is_dir():
+        raise SnapshotFileError(path, "这是一个文件夹,不是文件", "this is a folder, not a file")
+    suffix = path.suffix.lower()
+    try:
+        if path.stat().st_size == 0:
+            raise SnapshotFileError(path, "文件是空的", "the file is empty")
+        if suffix == ".parquet":
+            data = _read_parquet(path)
+        elif suffix == ".csv":
             data = _read_csv(path)
-        else:
+        elif suffix in EXCEL_SUFFIXES:
             data = _read_excel(path)
-    except (pa.ArrowInvalid, OSError, ValueError) as exc:
-        raise SnapshotFileError(path, f"无法读取文件:{exc}", f"cannot read the file: {exc}") from exc
-    data, missing = _rename_headers(data, table)
-    typed = not missing and all(
-        data.schema.field(c.name).type == c.arrow_type for c in table.columns
-    )
+        else:
+            raise SnapshotFileError(
+                path, "只能读取 Parquet、CSV 或 Excel 文件", "only Parquet, CSV or Excel files can be read"
+            )
+        data, missing = _rename_headers(data, table)
+        typed = not missing and all(
+            data.schema.field(c.name).type == c.arrow_type for c in table.columns
+        )
+    except SnapshotFileError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, KeyError, CalamineError, MemoryError) as exc:
+        raise SnapshotFileError(
+            path, f"无法读取文件:{_short(exc)}", f"cannot read the file: {_short(exc)}"
+        ) from exc
     return RawTable(table=table, path=path, data=data, typed=typed, missing_columns=missing)
 
 
@@ -228,6 +656,8 @@ def _write_excel(data: pa.Table, table: Table, path: Path, headers: str) -> None
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
 
+    from neisheng.engine.cells import text_cell, text_row
+
     if data.num_rows + 1 > EXCEL_MAX_ROWS:
         raise SnapshotFileError(
             path,
@@ -238,7 +668,7 @@ def _write_excel(data: pa.Table, table: Table, path: Path, headers: str) -> None
     data = _for_humans(data, table, headers)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(table.zh if headers == "zh" else table.name)
-    sheet.append(data.column_names)
+    sheet.append(text_row(sheet, data.column_names))
     kinds = [c.kind for c in table.columns]
     for row in zip(*(col.to_pylist() for col in data.columns)):
         out = []
@@ -251,7 +681,8 @@ def _write_excel(data: pa.Table, table: Table, path: Path, headers: str) -> None
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd"
                 value = cell
-            out.append(value)
+            # A name or remark that begins like a formula stays text (see engine.cells).
+            out.append(text_cell(sheet, value))
         sheet.append(out)
     workbook.save(path)
 
@@ -297,9 +728,14 @@ def _parquet_in_contract_types(directory: Path) -> dict[str, Path] | None:
     paths = {}
     for table in TABLES.values():
         path = directory / f"{table.name}.parquet"
-        if not path.exists():
+        if not path.is_file():
             return None
-        schema = pq.read_schema(path)
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowException, OSError, ValueError):
+            # Not a Parquet footer (truncated, garbage, empty): full validation reads the
+            # folder and reports the file in one sentence.
+            return None
         for column in table.columns:
             if column.name not in schema.names or schema.field(column.name).type != column.arrow_type:
                 return None

@@ -151,7 +151,15 @@ def _show(value) -> str | None:
 
 def _as_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-        values = pc.cast(values, pa.string())
+        try:
+            values = pc.cast(values, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Bytes that are not UTF-8, or nested values, in a Parquet file: made text one
+            # by one, so each is reported in its row instead of failing the whole file.
+            values = pa.array([
+                None if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                for v in values.to_pylist()
+            ], pa.string())
     trimmed = pc.utf8_trim_whitespace(values)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
@@ -172,6 +180,7 @@ def _choice_mapping(column: Column) -> dict[str, str]:
 
 
 _INT_RE = r"^[+-]?\d+(\.0+)?$"
+MAX_INT_CHARS = 18  # sign and digits: always within int64
 _DECIMAL_RE = r"^\d+(\.\d{1,2})?$"
 
 
@@ -225,7 +234,11 @@ def _coerce_column(raw: pa.ChunkedArray, column: Column, typed: bool, report: _C
             report.add_rows(pc.and_(pc.is_valid(text), pc.invert(ok)), name, "not_an_integer", raw)
             good = pc.if_else(ok, text, pa.scalar(None, pa.string()))
             good = pc.replace_substring_regex(good, r"\.0+$", "")
-            values = pc.cast(good, pa.int64())
+            # More digits than int64 holds would make the cast fail for the whole file;
+            # no count in the contract comes near, so such a number is out of range.
+            huge = pc.greater(pc.utf8_length(good), MAX_INT_CHARS)
+            report.add_rows(huge, name, "out_of_range", raw)
+            values = pc.cast(pc.if_else(huge, pa.scalar(None, pa.string()), good), pa.int64())
         out = pa.scalar(False)
         if column.min_value is not None:
             out = pc.or_(out, pc.less(values, column.min_value))

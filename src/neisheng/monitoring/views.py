@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
 from neisheng.accounts.services import audit_record
 from neisheng.monitoring import selectors
@@ -11,10 +12,13 @@ from neisheng.transfers.exports import xlsx_response
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def overview(request):
+    """The overview; a POST (the export button, with its CSRF token) downloads it as a
+    workbook. Never a GET, so another site cannot make an export or its audit entry."""
     run = selectors.run_latest()
     total, rows = selectors.risk_overview(request.user)
-    if request.GET.get("format") == "xlsx":
+    if request.method == "POST":
         audit_record(user=request.user, action="export", object_type="monitoring_overview",
                      detail={"run": run.pk if run else None}, request=request)
         headers = ["区划代码 code", "区划 division", *(f"{zh} {en}" for zh, en in selectors.COLUMNS)]

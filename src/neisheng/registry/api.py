@@ -12,11 +12,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import path
-from django.utils.crypto import constant_time_compare
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -27,13 +26,14 @@ from neisheng.accounts.selectors import (
     divisions_visible_to,
     households_visible_to,
     ledger_visible_to,
-    person_reveal_key,
+    person_key_is_well_formed,
     persons_visible_to,
 )
 from neisheng.accounts.services import audit_record
 from neisheng.engine import schema
 from neisheng.monitoring.models import MONITOR_TYPE_CHOICES, RISK_CHOICES, HouseholdResult
 from neisheng.registry import api_filters, services
+from neisheng.registry.lookups import looks_like_id_number, person_by_id_number
 from neisheng.registry.models import Division, Household, IncomeItem, Person
 from neisheng.registry.permissions import EditsIfRoleAllows, SeesPersons
 from neisheng.registry.serializers import (
@@ -44,6 +44,7 @@ from neisheng.registry.serializers import (
     PersonSerializer,
     SummarySerializer,
 )
+from neisheng.registry.versions import with_versions
 
 UNMASK_PARAMETER = OpenApiParameter(
     "unmask", OpenApiTypes.BOOL, description=(
@@ -52,6 +53,25 @@ UNMASK_PARAMETER = OpenApiParameter(
     ),
 )
 UNMASK_FORBIDDEN = "您的角色不能查看完整证件号码 (your role may not see full ID numbers)"
+
+
+VERSION_REQUIRED = ("请附上读取记录时得到的 version (send the version you read with every change, "
+                    "so that nobody's change is silently undone)")
+
+
+class EditConflictError(APIException):
+    """409: someone else changed a field this save changes too, since the client read it."""
+
+    status_code = 409
+    default_code = "conflict"
+
+    def __init__(self, conflict: services.EditConflict):
+        super().__init__()
+        self.detail = {
+            "detail": f"{conflict.message_zh} ({conflict.message_en})",
+            "version": conflict.version,
+            "conflicts": [item.as_json() for item in conflict.conflicts],
+        }
 
 
 def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
@@ -75,6 +95,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
         queryset = self.scoped_queryset()
+        if hasattr(self.model, "history"):
+            queryset = with_versions(queryset)
         if self.action == "list" and self.filter_class is not None:
             # .dict(): a QueryDict would read a missing boolean parameter as false.
             parameters = self.filter_class(data=self.request.query_params.dict())
@@ -110,6 +132,16 @@ class ScopedViewSet(viewsets.GenericViewSet):
             return service(user=self.request.user, request=self.request, **kwargs)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
+        except services.EditConflict as conflict:
+            raise EditConflictError(conflict) from None
+
+    def update_values(self, serializer) -> dict:
+        """The validated values of a change and, apart, the version it was based on."""
+        values = dict(serializer.validated_data)
+        version = values.pop("version", None)
+        if version is None:
+            raise serializers.ValidationError({"version": [VERSION_REQUIRED]})
+        return {"values": values, "version": version}
 
 
 class ReadWriteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -165,27 +197,13 @@ class HouseholdViewSet(ReadWriteViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = self.write(services.household_update, household=serializer.instance,
-                                         values=dict(serializer.validated_data))
-
-
-def _person_by_key(queryset, key: str) -> Person | None:
-    """The person within `queryset` whose opaque key (accounts.selectors.person_reveal_key:
-    the masked number and a keyed digest of the full one) is `key`. The visible ends of the
-    masked number narrow the search to a handful of rows."""
-    masked = key.rpartition(".")[0]
-    if "*" not in masked:
-        return None
-    prefix, suffix = masked.split("*", 1)[0], masked.rsplit("*", 1)[1]
-    candidates = queryset.filter(person_id__startswith=prefix, person_id__endswith=suffix)
-    for person in candidates:
-        if constant_time_compare(person_reveal_key(person.person_id), key):
-            return person
-    return None
+                                         **self.update_values(serializer))
 
 
 PERSON_ADDRESS = OpenApiParameter(
     "person_id", OpenApiTypes.STR, OpenApiParameter.PATH,
-    description="the full 18-character ID number, or the person's opaque `key` from any payload",
+    description="the person's opaque `key` from any payload; the full 18-character ID number only "
+    "for roles allowed to unmask (every such lookup is audited; other roles get 404)",
 )
 
 
@@ -209,9 +227,9 @@ class HouseholdRecordViewSet(ReadWriteViewSet):
         serializer.instance = self.write(self.create_service, household=household, values=values)
 
     def perform_update(self, serializer):
-        values = dict(serializer.validated_data)
-        values.pop("household", None)
-        serializer.instance = self.write(self.update_service, values=values,
+        change = self.update_values(serializer)
+        change["values"].pop("household", None)
+        serializer.instance = self.write(self.update_service, **change,
                                          **{self.updated_as: serializer.instance})
 
 
@@ -225,17 +243,25 @@ class PersonViewSet(HouseholdRecordViewSet):
     is true, and one audit event `view_unmasked` is recorded for every person in the
     response; any other role gets 403.
 
-    Addressing. `/api/persons/{person_id}/` takes either the full ID number (for a
-    client that already holds it) or the person's `key`, an opaque address given in
-    every payload (the masked number and a keyed digest of the full one, as the web
-    pages' reveal buttons use), so a client can read and change a person it found in a
-    list without ever unmasking. A person outside the user's division is 404 either way.
+    Birth dates. Roles allowed to unmask get `birth_date` in full; the others get
+    `birth_date` null and only `birth_year` (with the masked number, the full date would
+    leave about ten candidates for the whole ID number).
+
+    Addressing. `/api/persons/{person_id}/` takes the person's `key`, a random opaque
+    address given in every payload (the same key the web pages' reveal buttons and member
+    links use), so a client can read and change a person it found in a list without ever
+    unmasking. A role allowed to unmask may also give the full ID number; every such
+    lookup is recorded in the audit trail (found or not). For other roles, and for a
+    person outside the user's division, the answer is 404; a malformed key is 404 before
+    any lookup.
 
     Writing. Creating needs an editing role (county, town, village officer,
     administrator) and a household within the user's division. The ID number is checked
     as GB 11643 (format, birth date, checksum, each named in the error); birth date and
     sex may be left out and are then taken from the number, and if given must agree with
-    it. A person already registered anywhere cannot be registered again. The ID number
+    it. A number already registered anywhere cannot be registered again: the answer is
+    the same wherever the person is registered and names no household, and the attempt
+    is recorded in the audit trail (so is a household number already taken). The ID number
     and the household cannot be changed afterwards; every change is kept in the
     person's history and the audit trail. Nothing is deleted: a death is `alive=false`.
     Researchers get 403.
@@ -254,11 +280,15 @@ class PersonViewSet(HouseholdRecordViewSet):
 
     def get_object(self):
         address = self.kwargs[self.lookup_field]
-        queryset = self.get_queryset()
-        if "." in address:
-            person = _person_by_key(queryset, address)
+        if person_key_is_well_formed(address):
+            person = self.get_queryset().filter(key=address).first()
+        elif looks_like_id_number(address):
+            person = person_by_id_number(self.request.user, address, via="api", request=self.request)
+            if person is not None:
+                # Through the view's queryset, which adds what the serializer reads.
+                person = self.get_queryset().filter(pk=person.pk).first()
         else:
-            person = queryset.filter(pk=address.strip().upper()).first()
+            person = None
         if person is None:
             raise NotFound()
         self.check_object_permissions(self.request, person)

@@ -16,7 +16,9 @@ from neisheng import ids
 from neisheng.accounts.selectors import divisions_under
 from neisheng.engine import schema
 from neisheng.engine.validation import REASONS
+from neisheng.registry.lookups import ALREADY_REGISTERED
 from neisheng.registry.models import Household, IncomeItem, Person
+from neisheng.registry.versions import record_version
 
 HOUSEHOLD_NUMBER = re.compile(r"[0-9A-Za-z_-]+")
 
@@ -47,6 +49,29 @@ def _choice_messages(form: forms.ModelForm) -> None:
         field.error_messages["required"] = reason("required")
 
 
+VERSION_MISSING = "本页缺少版本信息,请重新打开本页后再保存"
+
+
+def _add_version(form: forms.ModelForm) -> None:
+    """An edit form carries the version of the record it shows (registry.versions), so
+    the save can tell what someone else changed meanwhile instead of undoing it."""
+    if form.instance.pk is None or form.instance._state.adding:
+        return
+    form.fields["version"] = forms.CharField(widget=forms.HiddenInput, required=False)
+    if not form.is_bound:
+        form.initial.setdefault("version", record_version(form.instance))
+
+
+def _clean_version(form: forms.ModelForm, data: dict) -> None:
+    if "version" not in form.fields:
+        return
+    text = (data.get("version") or "").strip()
+    if not text.isdigit():
+        form.add_error(None, VERSION_MISSING)
+        return
+    data["version"] = int(text)
+
+
 class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
@@ -71,6 +96,12 @@ class HouseholdForm(forms.ModelForm):
         if villages.count() == 1:
             self.fields["village"].initial = villages.first()
         _apply_ranges(self, schema.HOUSEHOLDS, ["willingness", "lifted_year"])
+        _add_version(self)
+
+    def clean(self):
+        data = super().clean()
+        _clean_version(self, data)
+        return data
 
     def clean_household_id(self):
         value = self.cleaned_data["household_id"].strip()
@@ -78,7 +109,8 @@ class HouseholdForm(forms.ModelForm):
             # The number appears in page addresses and file names.
             raise forms.ValidationError("户编号只能由字母、数字、“-”和“_”组成")
         if Household.objects.filter(pk=value).exists():
-            raise forms.ValidationError(reason("duplicate_household"))
+            # The same words wherever the household is (registry.lookups); the view audits it.
+            raise forms.ValidationError(ALREADY_REGISTERED[0], code="already_registered")
         return value
 
 
@@ -112,6 +144,7 @@ class PersonForm(forms.ModelForm):
             self.fields["person_id"].widget.attrs.update({"autocomplete": "off", "inputmode": "text"})
         _apply_ranges(self, schema.PERSONS, ["disability_grade", "employed_months"])
         _choice_messages(self)
+        _add_version(self)
 
     def clean_person_id(self):
         value = self.cleaned_data["person_id"].strip()
@@ -120,8 +153,8 @@ class PersonForm(forms.ModelForm):
         except ids.InvalidIdNumber as exc:
             raise forms.ValidationError(reason(f"id_{exc.reason}"), code=f"id_{exc.reason}") from None
         if Person.objects.filter(pk=parsed.number).exists():
-            # Not naming the other household: it may lie outside the user's scope.
-            raise forms.ValidationError(reason("duplicate_person"), code="duplicate_person")
+            # The same words wherever the person is (registry.lookups); the view audits it.
+            raise forms.ValidationError(ALREADY_REGISTERED[0], code="already_registered")
         self.parsed_id = parsed
         return parsed.number
 
@@ -146,6 +179,7 @@ class PersonForm(forms.ModelForm):
             for name in ("birth_date", "sex"):
                 if not data.get(name) and name not in self.errors and "person_id" not in self.errors:
                     self.add_error(name, reason("required"))
+        _clean_version(self, data)
         return data
 
     def _post_clean(self):
@@ -190,6 +224,12 @@ class LedgerItemForm(forms.ModelForm):
         })
         amount.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
         _apply_ranges(self, schema.INCOME_ITEMS, ["year"])
+        _add_version(self)
+
+    def clean(self):
+        data = super().clean()
+        _clean_version(self, data)
+        return data
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

@@ -3,6 +3,8 @@ full change history. Codes and Chinese labels come from neisheng.engine.schema."
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
@@ -75,8 +77,21 @@ class Household(models.Model):
         return self.household_id
 
 
+PERSON_KEY_BYTES = 16
+PERSON_KEY_LENGTH = 22  # secrets.token_urlsafe(16): 22 characters of [A-Za-z0-9_-]
+
+
+def new_person_key() -> str:
+    """A person's address in URLs, reveal forms and the API. Random, not derived from the
+    ID number: a digest of the number, however keyed, can be brute-forced offline from
+    the masked number and the birth date once the key leaks (issue 7, rows 3 and 4)."""
+    return secrets.token_urlsafe(PERSON_KEY_BYTES)
+
+
 class Person(models.Model):
     person_id = models.CharField("证件号码 ID number", max_length=18, primary_key=True)
+    key = models.CharField("地址键 opaque key", max_length=PERSON_KEY_LENGTH, unique=True,
+                           default=new_person_key, editable=False)
     household = models.ForeignKey(Household, verbose_name="户 household", on_delete=models.CASCADE, related_name="members")
     name = models.CharField("姓名 name", max_length=64, db_index=True)
     relation = models.CharField("与户主关系 relation to head", max_length=16, choices=_choices(schema.RELATION))

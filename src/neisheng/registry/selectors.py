@@ -10,13 +10,10 @@ only those households' members; nothing loops over the whole registry in Python.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from neisheng.accounts.models import User
@@ -24,7 +21,9 @@ from neisheng.accounts.selectors import (
     divisions_under,
     divisions_visible_to,
     households_visible_to,
+    person_key_is_well_formed,
     persons_visible_to,
+    user_may_unmask,
 )
 from neisheng.engine import schema
 from neisheng.monitoring.models import HouseholdResult
@@ -235,7 +234,8 @@ def households_matching(user: User, filters: ListFilters) -> QuerySet[Household]
 
     The search never uses a leading-wildcard LIKE: a household number matches exactly or
     by prefix (the primary key's index serves both), an ID number exactly after
-    normalising (upper-case X), a member's name exactly or by prefix (the name index)."""
+    normalising (upper-case X) and only for roles that may unmask (the view audits it),
+    a member's name exactly or by prefix (the name index)."""
     qs = households_visible_to(user)
     if filters.division is not None:
         division = filters.division
@@ -260,6 +260,9 @@ def households_matching(user: User, filters: ListFilters) -> QuerySet[Household]
     if filters.q:
         q = filters.q
         if _looks_like_id_number(q):
+            if not user_may_unmask(user):
+                # Searching by full number would confirm a number guessed from a masked one.
+                return qs.none()
             number = q[:17] + q[17].upper()
             qs = qs.filter(pk__in=Person.objects.filter(person_id=number).values("household_id"))
         else:
@@ -381,18 +384,16 @@ def export_rows(qs: QuerySet[Household]):
 # --------------------------------------------------------------------------- one household
 
 
-def member_key(person_id: str) -> str:
-    """A stable short key for a member in URLs, so full ID numbers never appear in
+def member_key(person: Person) -> str:
+    """A member's key in URLs (Person.key, random), so full ID numbers never appear in
     addresses, browser history or server logs."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), person_id.encode(), hashlib.sha256)
-    return digest.hexdigest()[:16]
+    return person.key
 
 
 def member_by_key(household: Household, key: str) -> Person | None:
-    for person in household.members.all():
-        if hmac.compare_digest(member_key(person.person_id), key):
-            return person
-    return None
+    if not person_key_is_well_formed(key):
+        return None
+    return household.members.filter(key=key).first()
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -499,13 +500,20 @@ def _label(model, field_name: str) -> str:
 
 
 HISTORY_LIMIT = 200
-HIDDEN_FIELDS = {"person_id"}
+HIDDEN_FIELDS = {"person_id", "key"}
 
 
 def change_history(household: Household, *, mask=lambda s: s) -> list[Change]:
     """Who changed which field of the household, its members and ledger rows, from
     what to what and when, newest first. Consecutive versions of each record are
-    compared in Python, so the whole history costs three queries."""
+    compared in Python, so the whole history costs three queries.
+
+    The history starts at the latest snapshot load: after `import-snapshot --replace` a
+    household number may name another family, whose page must not show the replaced
+    family's members. Their records stay in the database for auditors."""
+    from neisheng.registry.versions import history_start
+
+    start = history_start()
     sources = [
         (Household, Household.history.filter(household_id=household.household_id), lambda r: "农户信息"),
         (Person, Person.history.filter(household_id=household.household_id),
@@ -515,6 +523,8 @@ def change_history(household: Household, *, mask=lambda s: s) -> list[Change]:
     ]
     changes: list[Change] = []
     for model, records, describe in sources:
+        if start is not None:
+            records = records.filter(history_date__gte=start)
         records = list(records.select_related("history_user").order_by("history_date", "history_id")[:HISTORY_LIMIT])
         previous: dict = {}
         fields = [f.name for f in model._meta.concrete_fields

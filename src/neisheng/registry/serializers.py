@@ -12,11 +12,13 @@ from rest_framework.reverse import reverse
 
 from neisheng import ids
 from neisheng.accounts.masking import mask_id_number
-from neisheng.accounts.selectors import divisions_under, households_visible_to, person_reveal_key
+from neisheng.accounts.selectors import divisions_under, households_visible_to, user_may_unmask
 from neisheng.engine import schema
 from neisheng.engine.validation import REASONS as CONTRACT_REASONS
 from neisheng.monitoring.models import HouseholdResult
+from neisheng.registry.lookups import ALREADY_REGISTERED, already_registered_record
 from neisheng.registry.models import Division, Household, IncomeItem, Person
+from neisheng.registry.versions import record_version
 
 API_REASONS = {
     "village_outside_scope": (
@@ -30,6 +32,7 @@ API_REASONS = {
     "unknown_source": ("不是允许的来源", "not one of the allowed sources"),
     "bad_household_id": ("户编号不能含有“/”或空白", "a household number may not contain '/' or spaces"),
     "id_number": ("证件号码", "ID number"),
+    "already_registered": ALREADY_REGISTERED,
 }
 
 
@@ -102,6 +105,36 @@ class AmountField(serializers.DecimalField):
         return super().validate_precision(value.quantize(Decimal("0.01")))
 
 
+class VersionField(serializers.IntegerField):
+    """The record's version (registry.versions): read from every payload, sent back with
+    every change (PUT or PATCH). A field someone else changed since is never overwritten
+    with the value read before: a save that changes it too is refused with 409 and what
+    was changed, by whom and when."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", min_value=0, required=False, help_text=(
+            "版本: the version read; required with every change (PUT/PATCH). A field changed by "
+            "someone else since then is refused with 409 Conflict, never silently overwritten"), **kwargs)
+
+    def to_representation(self, record) -> int:
+        return record_version(record)
+
+    def run_validation(self, data=serializers.empty):
+        # source="*": the validated number is merged into the values as "version".
+        value = super().run_validation(data)
+        return {"version": value}
+
+
+class _Versioned:
+    """Adds `version` to a record's payload (not listed in Meta.fields, which other
+    concerns of the serializers edit)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["version"] = VersionField()
+        return fields
+
+
 def _user(serializer: serializers.Serializer):
     return serializer.context["request"].user
 
@@ -137,7 +170,7 @@ class DivisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(_Versioned, serializers.ModelSerializer):
     household_id = contract_field("households", "household_id", Household)
     village = serializers.CharField(
         source="village_id", help_text="村代码 (12 digits): a level-5 division within your division",
@@ -190,7 +223,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
         if "/" in value or value != value.strip() or any(c.isspace() for c in value):
             raise serializers.ValidationError(message("bad_household_id"))
         if self.instance is None and Household.objects.filter(pk=value).exists():
-            raise serializers.ValidationError(message("duplicate_household"))
+            request = self.context.get("request")
+            already_registered_record(user=_user(self), object_type="household", number=value, via="api",
+                                      request=request)
+            raise serializers.ValidationError(message("already_registered"), code="already_registered")
         return value
 
     def validate_village(self, value: str) -> Division:
@@ -242,7 +278,7 @@ class _BelongsToHousehold:
         return values
 
 
-class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSerializer):
+class PersonSerializer(_Versioned, _BelongsToHousehold, _UnmaskingMixin, serializers.ModelSerializer):
     moved_message = "person_moves"
     person_id = serializers.CharField(
         help_text="证件号码. On input the full 18-character number (creation only). On output masked "
@@ -256,6 +292,7 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
     )
     url = serializers.SerializerMethodField(help_text="/api/persons/{key}/")
     id_unmasked = serializers.SerializerMethodField(help_text="true when person_id is shown in full")
+    birth_year = serializers.SerializerMethodField(help_text="出生年份 the birth year, for every role")
     household = serializers.CharField(
         source="household_id", help_text="户编号: a household within your division",
         error_messages=_required_messages(),
@@ -265,7 +302,8 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
     sex = contract_field("persons", "sex", Person, required=False,
                          help_text="male/female; left out on creation: taken from the ID number")
     birth_date = contract_field("persons", "birth_date", Person, required=False,
-                                help_text="YYYY-MM-DD; left out on creation: taken from the ID number")
+                                help_text="YYYY-MM-DD; left out on creation: taken from the ID number. "
+                                "Null on output for roles not allowed to unmask (see birth_year)")
     alive = contract_field("persons", "alive", Person)
     education = contract_field("persons", "education", Person)
     schooling = contract_field("persons", "schooling", Person)
@@ -280,7 +318,7 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
         model = Person
         fields = (
             "person_id", "person_id_masked", "id_unmasked", "key", "url", "household", "name", "relation", "sex",
-            "birth_date", "alive", "education", "schooling", "labor", "health", "disability_grade",
+            "birth_date", "birth_year", "alive", "education", "schooling", "labor", "health", "disability_grade",
             "medical_insured", "has_skill", "employed_months",
         )
 
@@ -291,7 +329,10 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
         return mask_id_number(person.person_id)
 
     def get_key(self, person: Person) -> str:
-        return person_reveal_key(person.person_id)
+        return person.key
+
+    def get_birth_year(self, person: Person) -> int:
+        return person.birth_date.year
 
     def get_url(self, person: Person) -> str:
         return reverse("api-person-detail", kwargs={"person_id": self.get_key(person)},
@@ -303,6 +344,11 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
     def to_representation(self, person: Person) -> dict:
         data = super().to_representation(person)
         data["person_id"] = self.shown_id(person.person_id)
+        request = self.context.get("request")
+        if request is None or not user_may_unmask(request.user):
+            # The masked number hides the birth date; with the date given, the check digit
+            # would leave about ten candidates for the whole number.
+            data["birth_date"] = None
         return data
 
     def validate_person_id(self, value: str) -> str:
@@ -312,7 +358,9 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
             raise serializers.ValidationError(id_number_message(error), code=error.reason) from None
         _unchanged_key(self, number, "person_id")
         if self.instance is None and Person.objects.filter(pk=number).exists():
-            raise serializers.ValidationError(message("duplicate_person"), code="duplicate")
+            already_registered_record(user=_user(self), object_type="person", number=number, via="api",
+                                      request=self.context.get("request"))
+            raise serializers.ValidationError(message("already_registered"), code="already_registered")
         return number
 
     def validate(self, attrs: dict) -> dict:
@@ -338,7 +386,7 @@ class PersonSerializer(_BelongsToHousehold, _UnmaskingMixin, serializers.ModelSe
         return attrs
 
 
-class IncomeItemSerializer(_BelongsToHousehold, serializers.ModelSerializer):
+class IncomeItemSerializer(_Versioned, _BelongsToHousehold, serializers.ModelSerializer):
     household = serializers.CharField(
         source="household_id", help_text="户编号: a household within your division",
         error_messages=_required_messages(),

@@ -7,7 +7,9 @@ from collections.abc import Callable
 import pyarrow as pa
 from django.db import transaction
 
+from neisheng.registry import versions
 from neisheng.registry.models import Division, Household, IncomeItem, Person
+from neisheng.registry.versions import EditConflict  # noqa: F401 - raised by the updates below
 from neisheng.web.bulk import delete_all, insert_rows
 
 HOUSEHOLD_FIELDS = [f.name for f in Household._meta.concrete_fields if f.name != "village"]
@@ -33,7 +35,7 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
     plan = [
         ("divisions", Division, divisions, ["code", "name", "level", "parent_id"]),
         ("households", Household, households, ["village_id", *HOUSEHOLD_FIELDS]),
-        ("persons", Person, tables["persons"], ["household_id", *PERSON_FIELDS]),
+        ("persons", Person, with_person_keys(tables["persons"]), ["household_id", *PERSON_FIELDS]),
         ("income_items", IncomeItem, tables["income_items"], ["household_id", *LEDGER_FIELDS]),
     ]
     counts = {}
@@ -43,6 +45,17 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
     return counts
 
 
+def with_person_keys(persons: pa.Table) -> pa.Table:
+    """The persons table with each row's random opaque key (Person.key): rows inserted
+    in bulk bypass the model's default, and a snapshot never carries keys."""
+    from neisheng.registry.models import new_person_key
+
+    keys = pa.array([new_person_key() for _ in range(persons.num_rows)], type=pa.string())
+    if "key" in persons.column_names:
+        return persons.set_column(persons.column_names.index("key"), "key", keys)
+    return persons.append_column("key", keys)
+
+
 # --------------------------------------------------------------------------- one record
 #
 # Single-record writes from the pages. Each checks scope itself (a form's choices are
@@ -50,7 +63,7 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
 # and names the user in simple_history's record.
 
 EDITABLE_HOUSEHOLD_FIELDS = [f for f in HOUSEHOLD_FIELDS if f != "household_id"] + ["village"]
-EDITABLE_PERSON_FIELDS = [f for f in PERSON_FIELDS if f != "person_id"]
+EDITABLE_PERSON_FIELDS = [f for f in PERSON_FIELDS if f not in ("person_id", "key")]
 EDITABLE_LEDGER_FIELDS = ["year", "item", "amount", "source"]
 
 
@@ -94,13 +107,15 @@ def _apply(obj, values: dict, fields: list[str]) -> dict:
     return changes
 
 
-def _baseline_history(obj) -> None:
-    """Rows bulk-loaded from a snapshot have no history yet; record their state as loaded
-    before the first change, so the change history can show what the value was before."""
+def _baseline_history(obj, *, start) -> None:
+    """Rows bulk-loaded from a snapshot have no history yet (since that load: a reused
+    household number keeps the replaced household's); record their state as loaded
+    before the first change, so the history shows what the value was before, and a
+    client that read the row before that change can be told what changed since."""
     model = type(obj)
-    if not model.history.filter(**{model._meta.pk.attname: obj.pk}).exists():
+    if not versions.history_of(model, obj.pk, start=start).exists():
         original = model.objects.get(pk=obj.pk)
-        model.history.bulk_history_create([original], default_change_reason="导入时状态")
+        model.history.bulk_history_create([original], default_change_reason=versions.BASELINE_REASON)
 
 
 def _save(obj, user, *, new: bool = False) -> None:
@@ -127,17 +142,24 @@ def household_create(*, user, values: dict, request=None) -> Household:
 
 
 def _record_update(*, user, record, village_code: str, values: dict, fields: list[str],
-                   object_type: str, detail: dict, request):
+                   object_type: str, detail: dict, request, version: int | None):
     """The one way a page or the API changes a record: scope and role checked, the row
     locked, only changed fields written, the loaded state kept in the history before the
-    first change, and the change (old and new values) in the audit log."""
+    first change, and the change (old and new values) in the audit log.
+
+    `version` is the version the form or API client read (registry.versions): a field
+    someone else has changed since is never overwritten with the value read before; the
+    save is refused (EditConflict) when both changed the same field. Without a version
+    (code of the platform itself) the values are written as given."""
     from neisheng.accounts.services import audit_record
 
     _require_edit(user, village_code)
     record = type(record).objects.select_for_update().get(pk=record.pk)
+    if version is not None:
+        values = versions.values_to_write(record, values=values, fields=fields, version=version)
     changes = _apply(record, values, fields)
     if changes:
-        _baseline_history(record)
+        _baseline_history(record, start=versions.history_start())
         _save(record, user)
         audit_record(user=user, action="update", object_type=object_type, object_id=str(record.pk),
                      detail={**detail, "changes": changes}, request=request)
@@ -145,13 +167,14 @@ def _record_update(*, user, record, village_code: str, values: dict, fields: lis
 
 
 @transaction.atomic
-def household_update(*, user, household: Household, values: dict, request=None) -> Household:
+def household_update(*, user, household: Household, values: dict, version: int | None = None,
+                     request=None) -> Household:
     if "village" in values:
         village = values["village"]
         _require_edit(user, village.code if isinstance(village, Division) else village)
     return _record_update(user=user, record=household, village_code=household.village_id, values=values,
                           fields=EDITABLE_HOUSEHOLD_FIELDS, object_type="household", detail={},
-                          request=request)
+                          request=request, version=version)
 
 
 @transaction.atomic
@@ -168,11 +191,12 @@ def person_create(*, user, household: Household, values: dict, request=None) -> 
 
 
 @transaction.atomic
-def person_update(*, user, person: Person, values: dict, request=None) -> Person:
+def person_update(*, user, person: Person, values: dict, version: int | None = None,
+                  request=None) -> Person:
     household = Household.objects.get(pk=person.household_id)
     return _record_update(user=user, record=person, village_code=household.village_id, values=values,
                           fields=EDITABLE_PERSON_FIELDS, object_type="person",
-                          detail={"household": household.household_id}, request=request)
+                          detail={"household": household.household_id}, request=request, version=version)
 
 
 @transaction.atomic
@@ -190,8 +214,9 @@ def ledger_item_create(*, user, household: Household, values: dict, request=None
 
 
 @transaction.atomic
-def ledger_item_update(*, user, item: IncomeItem, values: dict, request=None) -> IncomeItem:
+def ledger_item_update(*, user, item: IncomeItem, values: dict, version: int | None = None,
+                       request=None) -> IncomeItem:
     household = Household.objects.get(pk=item.household_id)
     return _record_update(user=user, record=item, village_code=household.village_id, values=values,
                           fields=EDITABLE_LEDGER_FIELDS, object_type="income_item",
-                          detail={"household": household.household_id}, request=request)
+                          detail={"household": household.household_id}, request=request, version=version)

@@ -21,15 +21,27 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
 
 from neisheng.accounts.masking import mask_id_number
-from neisheng.accounts.selectors import divisions_under, households_visible_to, ledger_visible_to
+from neisheng.accounts.selectors import (
+    divisions_under,
+    households_visible_to,
+    ledger_visible_to,
+    user_may_unmask,
+)
 from neisheng.accounts.services import audit_record
 from neisheng.engine import schema
 from neisheng.monitoring.models import HouseholdResult, RecommendedMeasure
 from neisheng.policy import load_policy
 from neisheng.registry import selectors, services
 from neisheng.registry.forms import HouseholdForm, LedgerItemForm, PersonForm
+from neisheng.registry.lookups import (
+    already_registered_record,
+    id_number_lookup_record,
+    looks_like_id_number,
+    normalised_id_number,
+)
 from neisheng.transfers.exports import xlsx_response
 
 
@@ -89,12 +101,20 @@ def divisions(request):
 
 
 @persons_allowed
+@require_http_methods(["GET", "HEAD", "POST"])
 def household_list(request):
+    """The list; a POST to the same address (the page's export button, with its CSRF
+    token; the filters stay in the query string) downloads these households as a
+    workbook. Exports are never a GET: a link or an image on another site must not be
+    able to make one, nor its audit entry."""
     user = request.user
     filters = selectors.list_filters_from(user, request.GET)
     matching = selectors.households_matching(user, filters)
+    if looks_like_id_number(filters.q) and not request.GET.get("after") and not request.GET.get("before"):
+        id_number_lookup_record(user=user, number=normalised_id_number(filters.q), via="household_search",
+                                allowed=user_may_unmask(user), found=matching.exists(), request=request)
     params = filters.as_params()
-    if request.GET.get("format") == "xlsx":
+    if request.method == "POST":
         return _export(request, matching, params)
     page = selectors.household_page(
         matching, after=request.GET.get("after", "").strip(), before=request.GET.get("before", "").strip()
@@ -113,7 +133,6 @@ def household_list(request):
         "next_url": _list_url(**params, after=page.next_after) if page.next_after else "",
         "prev_url": _list_url(**params, before=page.prev_before) if page.prev_before else "",
         "first_url": _list_url(**params),
-        "export_url": _list_url(**params, format="xlsx"),
     })
 
 
@@ -164,7 +183,7 @@ def household_detail(request, household_id):
     member_rows = [
         {
             "person": p,
-            "key": selectors.member_key(p.person_id),
+            "key": selectors.member_key(p),
             "age": selectors.age_on(p.birth_date, today),
             "age_at_reference": selectors.age_on(p.birth_date, policy.reference_date),
         }
@@ -221,6 +240,48 @@ def _redirect_to(household):
     return redirect("registry:household_detail", household_id=household.household_id)
 
 
+def _conflict_form(form_class, conflict: services.EditConflict, **kwargs):
+    """The form again after a refused save: the record as it now is, with the fields the
+    user changed as they typed them, the current version, and what the other person
+    changed meanwhile. Saving it again is then a decision made knowingly."""
+    shown = form_class(instance=conflict.record, initial=conflict.yours, **kwargs)
+    data = {}
+    for field in shown:
+        value = field.value()
+        if isinstance(value, bool):
+            if value:
+                data[field.name] = "on"
+        elif value is not None:
+            data[field.name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+    data["version"] = str(conflict.version)
+    form = form_class(data, instance=conflict.record, **kwargs)
+    form.is_valid()
+    form.add_error(None, conflict.message_zh)
+    for item in conflict.conflicts:
+        form.add_error(None, item.sentence_zh())
+    return form
+
+
+def _save_edit(save, form, form_class, **form_kwargs):
+    """Run the update `save(values, version)`; on a conflict, the form that shows it."""
+    values = dict(form.cleaned_data)
+    try:
+        save(values, values.pop("version", None))
+    except services.EditConflict as conflict:
+        return _conflict_form(form_class, conflict, **form_kwargs)
+    return None
+
+
+def _audit_already_registered(request, form, field: str, object_type: str) -> None:
+    """A refused registration of a taken number is recorded (registry.lookups)."""
+    if request.method == "POST" and form.has_error(field, code="already_registered"):
+        number = (form.data.get(field) or "").strip()
+        if object_type == "person" and looks_like_id_number(number):
+            number = normalised_id_number(number)
+        already_registered_record(user=request.user, object_type=object_type, number=number, via="page",
+                                  request=request)
+
+
 @editors_only
 def household_create(request):
     form = HouseholdForm(request.POST or None, user=request.user)
@@ -228,6 +289,7 @@ def household_create(request):
         household = services.household_create(user=request.user, values=form.cleaned_data, request=request)
         messages.success(request, f"已新增农户 {household.household_id}")
         return _redirect_to(household)
+    _audit_already_registered(request, form, "household_id", "household")
     return render(request, "registry/form.html", {"form": form, "title": "新增农户 New household"})
 
 
@@ -236,10 +298,14 @@ def household_edit(request, household_id):
     household = _household_for(request, household_id)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.household_update(user=request.user, household=household, values=form.cleaned_data,
-                                  request=request)
-        messages.success(request, "已保存")
-        return _redirect_to(household)
+        refused = _save_edit(
+            lambda values, version: services.household_update(
+                user=request.user, household=household, values=values, version=version, request=request),
+            form, HouseholdForm, user=request.user)
+        if refused is None:
+            messages.success(request, "已保存")
+            return _redirect_to(household)
+        form = refused
     return render(request, "registry/form.html", {
         "form": form, "household": household, "title": f"修改农户 {household.household_id}",
     })
@@ -254,6 +320,7 @@ def person_create(request, household_id):
                                         request=request)
         messages.success(request, f"已新增成员 {person.name}")
         return _redirect_to(household)
+    _audit_already_registered(request, form, "person_id", "person")
     return render(request, "registry/form.html", {
         "form": form, "household": household, "title": f"新增成员 · {household.household_id}",
     })
@@ -267,12 +334,17 @@ def person_edit(request, household_id, member):
         raise Http404("没有这个成员 / no such member")
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        services.person_update(user=request.user, person=person, values=form.cleaned_data, request=request)
-        messages.success(request, f"已保存成员 {person.name}")
-        return _redirect_to(household)
+        refused = _save_edit(
+            lambda values, version: services.person_update(
+                user=request.user, person=person, values=values, version=version, request=request),
+            form, PersonForm)
+        if refused is None:
+            messages.success(request, f"已保存成员 {person.name}")
+            return _redirect_to(household)
+        form = refused
     return render(request, "registry/form.html", {
         "form": form, "household": household, "title": f"修改成员 {person.name}",
-        "masked_id": person.person_id,
+        "masked_id": person,
     })
 
 
@@ -296,9 +368,14 @@ def ledger_edit(request, household_id, item_id):
     item = get_object_or_404(ledger_visible_to(request.user), pk=item_id, household=household)
     form = LedgerItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
-        services.ledger_item_update(user=request.user, item=item, values=form.cleaned_data, request=request)
-        messages.success(request, "已保存台账")
-        return _redirect_to(household)
+        refused = _save_edit(
+            lambda values, version: services.ledger_item_update(
+                user=request.user, item=item, values=values, version=version, request=request),
+            form, LedgerItemForm)
+        if refused is None:
+            messages.success(request, "已保存台账")
+            return _redirect_to(household)
+        form = refused
     return render(request, "registry/form.html", {
         "form": form, "household": household, "title": f"修改收支台账 · {household.household_id}",
     })

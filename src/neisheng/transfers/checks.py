@@ -20,6 +20,7 @@ from neisheng.accounts.masking import mask_id_number
 from neisheng.engine import validation
 from neisheng.engine.catalog import RawTable, SnapshotFileError, read_raw_table
 from neisheng.engine.schema import TABLES, VILLAGE_LEVEL
+from neisheng.registry.lookups import ALREADY_REGISTERED
 
 UPLOADABLE = ("households", "persons", "income_items")
 FIRST_DATA_ROW = validation.FIRST_DATA_ROW
@@ -40,18 +41,26 @@ DATABASE_REASONS: dict[str, tuple[str, str]] = {
         "该村不在您的管辖范围内",
         "this village is outside the divisions you are responsible for",
     ),
+    # Kept for batches stored before "not found" and "out of scope" became one answer.
     "household_not_found": (
         "系统中没有这个户编号(请先导入或登记农户)",
         "no household with this number in the registry (import or register the household first)",
     ),
+    # One answer whether the household exists elsewhere or not at all: two answers would
+    # tell a cadre which numbers of other villages are registered (issue 7, row 6).
     "household_out_of_scope": (
-        "该户不在您的管辖范围内",
-        "this household is outside the divisions you are responsible for",
+        "您的管辖范围内没有这个户编号(请先导入或登记农户)",
+        ("no household with this number within the divisions you are responsible for "
+         "(import or register the household first)"),
     ),
+    # Kept for batches stored before registering a taken number got one answer.
     "person_in_other_household": (
         "该证件号码已登记在另一户中",
         "this ID number is already registered in another household",
     ),
+    # The same words as the forms and the API, wherever the existing record lies (issue 7,
+    # row 12): the unique key forces telling that the number is taken, nothing more.
+    "already_registered": ALREADY_REGISTERED,
     "duplicate_ledger_row": (
         "同一户同一年度同一项目在文件中出现多次",
         "the same household, year and item appear more than once in the file",
@@ -69,14 +78,16 @@ class UploadIssue:
     column: str | None
     value: str | None
     reason: str
+    # A sentence of the reader's own (a refused workbook names its far cell), else the reason's.
+    message: tuple[str, str] | None = None
 
     @property
     def message_zh(self) -> str:
-        return reason_text(self.reason)[0]
+        return (self.message or reason_text(self.reason))[0]
 
     @property
     def message_en(self) -> str:
-        return reason_text(self.reason)[1]
+        return (self.message or reason_text(self.reason))[1]
 
     def as_dict(self, table: str | None) -> dict:
         column_zh = None
@@ -103,21 +114,25 @@ class UploadCheck:
     def ok(self) -> bool:
         return not self.issues
 
-    def issue_dicts(self) -> list[dict]:
-        return [i.as_dict(self.table) for i in self.issues]
+    def issue_dicts(self, limit: int | None = None) -> list[dict]:
+        return [i.as_dict(self.table) for i in self.issues[:limit]]
 
 
 # ---- Reading and typing -------------------------------------------------------------
 
 class UploadUnreadable(Exception):
-    pass
+    """`message` is the reader's (zh, en) sentence when it gave one."""
+
+    def __init__(self, text: str, message: tuple[str, str] | None = None):
+        self.message = message
+        super().__init__(text)
 
 
 def read_upload(path: Path, table: str) -> RawTable:
     try:
         return read_raw_table(Path(path), TABLES[table])
     except SnapshotFileError as exc:
-        raise UploadUnreadable(exc.message_en) from exc
+        raise UploadUnreadable(exc.message_en, (exc.message_zh, exc.message_en)) from exc
     except Exception as exc:  # the Excel reader raises its own error types
         # Whatever a damaged or mislabelled file makes the readers raise, the cadre gets
         # one clear sentence instead of a server error.
@@ -196,48 +211,58 @@ def _check_households(records: list[dict], user, result: UploadCheck) -> None:
     ids = [r["household_id"] for r in records]
     existing = _existing(Household.objects.all(), "household_id", ids)
     visible = _keys_in(households_visible_to(user), "household_id", existing)
+    out_of_scope = set()
     for index, record in enumerate(records):
         code, hid = record["village_code"], record["household_id"]
         if code is not None and code not in villages:
             result.issues.append(UploadIssue(_row(index), "village_code", code, "unknown_village"))
+            out_of_scope.add(index)
         elif code is not None and code not in own_villages:
+            # Nothing more is said of a row for another village: whether its household
+            # exists there is not the uploader's to learn.
             result.issues.append(UploadIssue(_row(index), "village_code", code, "village_out_of_scope"))
-        if hid in existing and hid not in visible:
-            result.issues.append(UploadIssue(_row(index), "household_id", hid, "household_out_of_scope"))
-    _plan(records, existing, lambda r: r["household_id"], "households", result)
+            out_of_scope.add(index)
+        elif hid in existing and hid not in visible:
+            result.issues.append(UploadIssue(_row(index), "household_id", hid, "already_registered"))
+            out_of_scope.add(index)
+    _plan(records, existing, lambda r: r["household_id"], "households", result, skip=out_of_scope)
 
 
-def _check_household_refs(records: list[dict], user, result: UploadCheck) -> None:
-    """Persons and ledger rows belong to a household already in the registry and in scope."""
+def _check_household_refs(records: list[dict], user, result: UploadCheck) -> set[int]:
+    """Persons and ledger rows belong to a household already in the registry and in
+    scope. Returns the indexes of the rows that fail: they get one answer, the same
+    whether the household exists in another village or nowhere, and nothing else is
+    looked up or counted for them."""
     from neisheng.accounts.selectors import households_visible_to
-    from neisheng.registry.models import Household
 
     ids = [r["household_id"] for r in records]
-    known = _keys_in(Household.objects.all(), "household_id", ids)
-    visible = _keys_in(households_visible_to(user), "household_id", known)
+    # Only the user's own households are looked up: what exists elsewhere cannot leak.
+    visible = _keys_in(households_visible_to(user), "household_id", ids)
+    failing = set()
     for index, record in enumerate(records):
         hid = record["household_id"]
-        if hid is None:
-            continue
-        if hid not in known:
-            result.issues.append(UploadIssue(_row(index), "household_id", hid, "household_not_found"))
-        elif hid not in visible:
+        if hid is not None and hid not in visible:
             result.issues.append(UploadIssue(_row(index), "household_id", hid, "household_out_of_scope"))
+            failing.add(index)
+    return failing
 
 
 def _check_persons(records: list[dict], user, result: UploadCheck) -> None:
     from neisheng.registry.models import Person
 
-    _check_household_refs(records, user, result)
-    existing = _existing(Person.objects.all(), "person_id", [r["person_id"] for r in records])
+    out_of_scope = _check_household_refs(records, user, result)
+    in_scope = [r for index, r in enumerate(records) if index not in out_of_scope]
+    existing = _existing(Person.objects.all(), "person_id", [r["person_id"] for r in in_scope])
     for index, record in enumerate(records):
         pid = record["person_id"]
+        if index in out_of_scope:
+            continue
         if pid in existing and record["household_id"] is not None \
                 and existing[pid].household_id != record["household_id"]:
             result.issues.append(
-                UploadIssue(_row(index), "person_id", mask_id_number(pid), "person_in_other_household")
+                UploadIssue(_row(index), "person_id", mask_id_number(pid), "already_registered")
             )
-    _plan(records, existing, lambda r: r["person_id"], "persons", result)
+    _plan(records, existing, lambda r: r["person_id"], "persons", result, skip=out_of_scope)
 
 
 def _ledger_key(record: dict) -> tuple:
@@ -247,7 +272,7 @@ def _ledger_key(record: dict) -> tuple:
 def _check_ledger(records: list[dict], user, result: UploadCheck) -> None:
     from neisheng.registry.models import IncomeItem
 
-    _check_household_refs(records, user, result)
+    out_of_scope = _check_household_refs(records, user, result)
     rows_by_key = defaultdict(list)
     for index, record in enumerate(records):
         if None not in _ledger_key(record):
@@ -259,15 +284,21 @@ def _check_ledger(records: list[dict], user, result: UploadCheck) -> None:
                     UploadIssue(_row(index), "item", "/".join(str(k) for k in key), "duplicate_ledger_row")
                 )
     existing = {}
-    for chunk in _chunks({r["household_id"] for r in records} - {None}):
+    in_scope = {r["household_id"] for index, r in enumerate(records) if index not in out_of_scope}
+    for chunk in _chunks(in_scope - {None}):
         for item in IncomeItem.objects.filter(household_id__in=chunk).order_by("id"):
             # The ledger has no unique key in the database; the oldest row of a key is the one updated.
             existing.setdefault((item.household_id, item.year, item.item), item)
-    _plan(records, existing, _ledger_key, "income_items", result)
+    _plan(records, existing, _ledger_key, "income_items", result, skip=out_of_scope)
 
 
-def _plan(records: list[dict], existing: dict, key, table: str, result: UploadCheck) -> None:
-    for record in records:
+def _plan(records: list[dict], existing: dict, key, table: str, result: UploadCheck,
+          skip: set[int] = frozenset()) -> None:
+    """Count what applying would create, change or leave; rows failing scope (`skip`)
+    count in none of these, so the counts say nothing about records out of scope."""
+    for index, record in enumerate(records):
+        if index in skip:
+            continue
         values = _field_values(table, record)
         instance = existing.get(key(record))
         if instance is None:
@@ -298,8 +329,8 @@ def check_upload(*, path: Path, user, table: str | None = None) -> UploadCheck:
         if table is None:
             return UploadCheck(table=None, issues=[UploadIssue(None, None, None, "unknown_table")])
         raw = read_upload(path, table)
-    except UploadUnreadable:
-        return UploadCheck(table=table, issues=[UploadIssue(None, None, None, "unreadable_upload")])
+    except UploadUnreadable as exc:
+        return UploadCheck(table=table, issues=[UploadIssue(None, None, None, "unreadable_upload", exc.message)])
     result = UploadCheck(table=table, rows=raw.data.num_rows)
     typed, issues = type_table(raw)
     result.issues.extend(issues)

@@ -113,4 +113,24 @@ def export_snapshot(directory: Path, fmt: str, headers: str) -> None:
                f"({time.perf_counter() - started:.1f} s)")
 
 
-COMMANDS.extend([import_snapshot, export_snapshot])
+@click.command("purge-uploads")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="policy YAML whose uploads.retention_days applies (default: the built-in policy)")
+def purge_uploads(policy_path: Path | None) -> None:
+    """Delete uploaded files past their retention period (they hold full ID numbers);
+    the record of each upload stays. Run it daily, e.g. from cron."""
+    from neisheng.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        raise CommandError(str(exc)) from exc
+    _django()
+    from neisheng.transfers.services import import_batch_files_purge
+
+    purged = import_batch_files_purge(retention_days=policy.upload_retention_days)
+    click.echo(f"已删除 {purged} 个超过 {policy.upload_retention_days} 天的上传文件 / "
+               f"deleted {purged} uploaded file(s) older than {policy.upload_retention_days} days")
+
+
+COMMANDS.extend([import_snapshot, export_snapshot, purge_uploads])

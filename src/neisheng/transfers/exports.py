@@ -9,17 +9,21 @@ from io import BytesIO
 
 from django.http import HttpResponse
 
+from neisheng.engine.cells import text_row
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def workbook_bytes(*, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """Every cell through `text_row`: a name, username or remark that begins like a
+    formula is written as text, so no export can carry a live formula."""
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(headers))
+    sheet.append(text_row(sheet, headers))
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append(text_row(sheet, [float(v) if isinstance(v, Decimal) else v for v in row]))
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# At most this many problems are kept per batch, in file order. A file with a few
+# thousand problems was not meant to be applied; the first thousand show what is wrong,
+# while keeping every one let a 1.7 KB workbook store 100 MB of JSON (issue 7, row 2).
+ISSUES_KEPT = 1_000
+
 UPLOAD_TABLES = {
     "households": "农户 households",
     "persons": "家庭成员 persons",
@@ -13,15 +18,19 @@ UPLOAD_TABLES = {
 
 
 class ImportBatch(models.Model):
-    """One uploaded file for one contract table. Every problem found is kept in `issues`;
-    a batch with any problem can never be applied."""
+    """One uploaded file for one contract table. The first ISSUES_KEPT problems found are
+    kept in `issues` and all of them counted in `issues_total`; a batch with any problem
+    can never be applied. The file itself is deleted after the policy's retention period
+    (`file_purged_at`); the row stays as the record of the upload."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "待确认 pending"
         APPLIED = "applied", "已导入 applied"
         REJECTED = "rejected", "未通过 rejected"
 
-    file = models.FileField("文件 file", upload_to="imports/%Y/%m/")
+    file = models.FileField("文件 file", upload_to="imports/%Y/%m/", blank=True)
+    checksum = models.CharField("SHA-256", max_length=64, blank=True)
+    file_purged_at = models.DateTimeField("文件删除时间 file deleted", null=True, blank=True)
     original_name = models.CharField("原文件名 file name", max_length=255)
     table = models.CharField("表 table", max_length=16, choices=list(UPLOAD_TABLES.items()), blank=True)
     status = models.CharField("状态 status", max_length=16, choices=Status.choices, default=Status.PENDING,
@@ -31,6 +40,7 @@ class ImportBatch(models.Model):
     to_update = models.PositiveIntegerField("修改 to update", default=0)
     unchanged = models.PositiveIntegerField("无变化 unchanged", default=0)
     issues = models.JSONField("问题 issues", default=list, blank=True)
+    issues_total = models.PositiveIntegerField("问题总数 problems found", default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人 uploaded by",
                                     on_delete=models.PROTECT, related_name="import_batches")
     created_at = models.DateTimeField("上传时间 uploaded", auto_now_add=True)
@@ -44,4 +54,10 @@ class ImportBatch(models.Model):
 
     @property
     def can_apply(self) -> bool:
-        return self.status == self.Status.PENDING and not self.issues
+        return (self.status == self.Status.PENDING and not self.issues_total and not self.issues
+                and self.file_purged_at is None)
+
+    @property
+    def issues_not_kept(self) -> int:
+        """Problems found beyond those kept in `issues`."""
+        return max(self.issues_total - len(self.issues), 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from neisheng.engine.schema import TABLES
 from neisheng.transfers.models import ImportBatch
@@ -57,8 +57,19 @@ def registry_tables(*, user=None) -> dict[str, pa.Table]:
 
 
 def import_batches_of(user) -> QuerySet[ImportBatch]:
-    """The user's own uploads, newest first (an administrator sees everyone's)."""
+    """The user's own uploads, newest first. An administrator sees the uploads of everyone
+    whose division lies under theirs (everyone's, without a division): a batch is in
+    scope by its uploader, whose own scope its rows were checked against, so an
+    administrator can never open, apply or discard an upload wider than their division."""
+    from neisheng.accounts.selectors import users_within
+
     batches = ImportBatch.objects.select_related("uploaded_by")
     if user.role == "admin" or user.is_superuser:
-        return batches
+        return batches.filter(Q(uploaded_by__in=users_within(user)) | Q(uploaded_by=user))
     return batches.filter(uploaded_by=user)
+
+
+def import_batch_summaries_of(user) -> QuerySet[ImportBatch]:
+    """The user's uploads for a list: without the problems themselves (up to ISSUES_KEPT
+    of them per batch), whose number is in `issues_total`."""
+    return import_batches_of(user).defer("issues")

@@ -3,22 +3,30 @@ between the database and the snapshot form."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from neisheng.accounts.services import audit_record
 from neisheng.transfers.checks import UploadCheck, check_upload
-from neisheng.transfers.models import ImportBatch
+from neisheng.transfers.models import ISSUES_KEPT, ImportBatch
+
+logger = logging.getLogger(__name__)
 
 CLI_ACTOR = SimpleNamespace(username="cli", is_authenticated=False)
 HISTORY_BATCH = 1_000
 ERRORS_MESSAGE = "文件有错误,未导入任何数据 / the file has errors; nothing was imported"
+# Files purged in passing by each new upload: enough to keep up with a county's uploads,
+# few enough that an upload never waits on a backlog (`neisheng purge-uploads` clears it).
+PURGE_ON_UPLOAD = 20
 
 
 class ImportRefused(Exception):
@@ -32,7 +40,8 @@ class ImportRefused(Exception):
 def _record_check(batch: ImportBatch, check: UploadCheck) -> None:
     batch.table = check.table or batch.table
     batch.rows = check.rows
-    batch.issues = check.issue_dicts()
+    batch.issues = check.issue_dicts(limit=ISSUES_KEPT)
+    batch.issues_total = len(check.issues)
     batch.to_create = len(check.to_create)
     batch.to_update = len(check.to_update)
     batch.unchanged = check.unchanged
@@ -40,9 +49,13 @@ def _record_check(batch: ImportBatch, check: UploadCheck) -> None:
 
 
 def import_batch_create(*, uploaded_file: UploadedFile, user, table: str | None = None) -> ImportBatch:
-    """Keep the uploaded file and check it; nothing in the registry changes."""
+    """Keep the uploaded file and check it; nothing in the registry changes. Files past
+    their retention are deleted in passing (a few per upload)."""
+    import_batch_files_purge(limit=PURGE_ON_UPLOAD)
     batch = ImportBatch(original_name=uploaded_file.name[:255], table=table or "", uploaded_by=user)
     batch.file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
+    with batch.file.open("rb") as stored:
+        batch.checksum = hashlib.file_digest(stored, "sha256").hexdigest()
     _record_check(batch, check_upload(path=Path(batch.file.path), user=user, table=table or None))
     batch.save()
     return batch
@@ -61,11 +74,15 @@ def import_batch_apply(*, batch: ImportBatch, user, request=None) -> dict[str, i
     with transaction.atomic():
         # Lock the batch row so a double click cannot apply it twice.
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.issues:
+        if locked.issues or locked.issues_total:
             raise ImportRefused(ERRORS_MESSAGE, locked.issues)
-        if locked.status != ImportBatch.Status.PENDING:
+        if locked.status != ImportBatch.Status.PENDING or locked.file_purged_at is not None:
             raise ImportRefused("该批次已处理,不能再次导入 / this upload has already been decided")
-        check = check_upload(path=Path(batch.file.path), user=user, table=batch.table or None)
+        # Checked against the uploader's scope: whoever may open the batch has the
+        # uploader within their own division (selectors.import_batches_of), so this is
+        # the narrower of the two and the rows were previewed against it.
+        check = check_upload(path=Path(batch.file.path), user=locked.uploaded_by,
+                             table=batch.table or None)
         if check.ok:
             counts = _apply(check, locked, user, request)
     if not check.ok:
@@ -106,6 +123,45 @@ def import_batch_discard(*, batch: ImportBatch) -> ImportBatch:
         batch.status = ImportBatch.Status.REJECTED
         batch.save(update_fields=["status"])
     return batch
+
+
+@transaction.atomic
+def import_batch_files_purge(*, now: dt.datetime | None = None, retention_days: int | None = None,
+                             limit: int | None = None) -> int:
+    """Delete the files of uploads decided more than `retention_days` ago (the policy's
+    uploads.retention_days by default): applied ones counted from when they were applied,
+    rejected ones from their upload. A pending upload left that long is abandoned: it is
+    rejected and its file deleted too. The batch row stays, with who, when, the counts
+    and the checksum; only the file goes, because it holds full ID numbers. Returns how
+    many files were deleted."""
+    if retention_days is None:
+        from neisheng.policy import load_policy
+
+        retention_days = load_policy().upload_retention_days
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=retention_days)
+    due = ImportBatch.objects.filter(file_purged_at__isnull=True).filter(
+        Q(status=ImportBatch.Status.APPLIED, applied_at__lt=cutoff)
+        | Q(status__in=[ImportBatch.Status.REJECTED, ImportBatch.Status.PENDING], created_at__lt=cutoff)
+    ).only("pk", "file", "status").order_by("pk")
+    # A batch being applied right now is left for the next run rather than waited for.
+    due = due.select_for_update(skip_locked=True)
+    purged = 0
+    for batch in due[:limit] if limit else due:
+        if batch.file.name:
+            try:
+                batch.file.delete(save=False)
+            except OSError as exc:
+                # Left for the next run; one unreadable folder must not stop an upload.
+                logger.warning("upload %s: file not deleted: %s", batch.pk, exc)
+                continue
+        batch.file = ""
+        batch.file_purged_at = now
+        if batch.status == ImportBatch.Status.PENDING:
+            batch.status = ImportBatch.Status.REJECTED
+        batch.save(update_fields=["file", "file_purged_at", "status"])
+        purged += 1
+    return purged
 
 
 # ---- The whole registry as a snapshot ----------------------------------------------

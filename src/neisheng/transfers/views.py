@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -11,15 +12,17 @@ from neisheng.engine.schema import TABLES
 from neisheng.transfers.exports import xlsx_response
 from neisheng.transfers.forms import UploadForm
 from neisheng.transfers.models import UPLOAD_TABLES
-from neisheng.transfers.selectors import import_batches_of
+from neisheng.transfers.selectors import import_batch_summaries_of, import_batches_of
 from neisheng.transfers.services import (
     ImportRefused,
     import_batch_apply,
     import_batch_create,
     import_batch_discard,
 )
+from neisheng.transfers.uploads import REFUSED_ATTRIBUTE
 
 RECENT_BATCHES = 10
+ISSUES_PER_PAGE = 100  # a preview page of problems stays small whatever the file held
 
 
 def _editor(request):
@@ -30,7 +33,8 @@ def _editor(request):
 @login_required
 def upload(request):
     _editor(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None,
+                      too_large=getattr(request, REFUSED_ATTRIBUTE, False))
     if request.method == "POST" and form.is_valid():
         batch = import_batch_create(uploaded_file=form.cleaned_data["file"], user=request.user,
                                     table=form.cleaned_data["table"] or None)
@@ -38,7 +42,7 @@ def upload(request):
     return render(request, "transfers/upload.html", {
         "form": form,
         "tables": UPLOAD_TABLES,
-        "batches": import_batches_of(request.user)[:RECENT_BATCHES],
+        "batches": import_batch_summaries_of(request.user)[:RECENT_BATCHES],
     })
 
 
@@ -50,7 +54,16 @@ def _batch_for(request, pk):
 @login_required
 def batch_detail(request, pk):
     batch = _batch_for(request, pk)
-    return render(request, "transfers/batch.html", {"batch": batch})
+    paginator = Paginator(batch.issues, ISSUES_PER_PAGE)
+    try:
+        issues = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        # Never another page in its place: the address would say one thing, the page another.
+        raise Http404("没有这一页问题 / no such page of problems") from None
+    return render(request, "transfers/batch.html", {
+        "batch": batch, "issues": issues,
+        "page_range": paginator.get_elided_page_range(issues.number, on_each_side=2, on_ends=1),
+    })
 
 
 @login_required

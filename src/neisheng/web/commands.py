@@ -24,6 +24,20 @@ def _django(home: Path | None = None) -> None:
     setup_django()
 
 
+def _refuse_weak_secret() -> None:
+    """A server signs sessions with SECRET_KEY: never with a publicly known one, and in
+    production never with a short or simple one (the settings refuse those too)."""
+    from django.conf import settings
+
+    from neisheng.cli import UserError
+    from neisheng.web.config import KNOWN_SECRETS, secret_key_problem
+
+    problem = secret_key_problem(settings.SECRET_KEY)
+    if problem and (settings.PRODUCTION or settings.SECRET_KEY in KNOWN_SECRETS
+                    or settings.SECRET_KEY.startswith("django-insecure-")):
+        raise UserError(f"{problem}; 不能以此密钥启动服务 / the server will not start with this secret")
+
+
 def _migrate_if_needed(say) -> None:
     from django.core.management import call_command
     from django.db import connections
@@ -80,6 +94,7 @@ def _serve(server, host: str, port: int) -> None:
 def serve(host: str, port: int) -> None:
     """Serve the web platform (database in $NEISHENG_HOME or DATABASE_URL)."""
     _django()
+    _refuse_weak_secret()
     _migrate_if_needed(click.echo)
     _serve(_bind(host, port), host, port)
 

@@ -3,30 +3,45 @@ and a county's production server.
 
 NEISHENG_HOME       working folder (default ./var): the SQLite database, uploads, runs
 DATABASE_URL        e.g. postgres://user:pass@host/db (default: SQLite in NEISHENG_HOME)
-NEISHENG_SECRET_KEY required when NEISHENG_PRODUCTION is set
+NEISHENG_SECRET_KEY required when NEISHENG_PRODUCTION is set (50+ characters); otherwise a
+                    random one is made once and kept in NEISHENG_HOME/secret_key (mode 0600)
 NEISHENG_PRODUCTION 1 for production: secure cookies, HSTS, DEBUG off
 NEISHENG_DEBUG      1 for Django's debug pages (never in production)
 NEISHENG_ALLOWED_HOSTS  comma-separated (default localhost names)
 NEISHENG_STATIC_ROOT    a folder for `collectstatic`, only behind a separate web server
+NEISHENG_UPLOAD_MAX_MB  largest upload accepted, in MB (default 20)
+NEISHENG_AUDIT_LOGIN_FAILURE_WINDOW_MINUTES, NEISHENG_AUDIT_LOGIN_FAILURE_ROWS
+                    failed sign-ins: the counting window (15) and rows per account per window (100)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 
-from neisheng.web.config import flag, home
+from neisheng.web.config import (
+    ConfigurationError,
+    flag,
+    home,
+    installation_secret,
+    secret_key_problem,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 HOME = home()
 PRODUCTION = flag("NEISHENG_PRODUCTION")
 DEBUG = flag("NEISHENG_DEBUG") and not PRODUCTION
 
-if PRODUCTION and not os.environ.get("NEISHENG_SECRET_KEY"):
-    raise RuntimeError("NEISHENG_SECRET_KEY must be set when NEISHENG_PRODUCTION=1")
-SECRET_KEY = os.environ.get("NEISHENG_SECRET_KEY", "neisheng-development-key-not-for-production")
+# Production takes its secret from the environment and refuses a weak one; elsewhere a
+# random secret is made once per installation and kept in NEISHENG_HOME/secret_key.
+if PRODUCTION and (_secret_problem := secret_key_problem(os.environ.get("NEISHENG_SECRET_KEY"))):
+    raise ConfigurationError(f"NEISHENG_PRODUCTION=1: {_secret_problem}; 请设置一个随机的长密钥 / "
+                             "set a long random secret")
+SECRET_KEY = os.environ.get("NEISHENG_SECRET_KEY") or installation_secret(HOME)
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -42,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -56,6 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, so static assets keep their caching and carry no policy.
+    "neisheng.web.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,9 +112,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Concurrent readers while a cadre saves: WAL, and wait rather than fail on a lock.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
+    # Write transactions take the write lock when they begin (IMMEDIATE): a transaction
+    # that read first and then tried to write while another was writing failed at once
+    # with "database is locked" (SQLite cannot wait there without risking a deadlock).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -117,6 +140,13 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Failed sign-ins are counted per (username, address) in one audit row per window, and
+# each account (or all unknown usernames together) gets at most this many rows per
+# window before one more row counts the rest: guessing ever-new usernames cannot fill
+# the audit table.
+AUDIT_LOGIN_FAILURE_WINDOW = dt.timedelta(
+    minutes=int(os.environ.get("NEISHENG_AUDIT_LOGIN_FAILURE_WINDOW_MINUTES", "15")))
+AUDIT_LOGIN_FAILURE_ROWS = int(os.environ.get("NEISHENG_AUDIT_LOGIN_FAILURE_ROWS", "100"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -140,6 +170,22 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = HOME / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Largest file accepted, in MB (NEISHENG_UPLOAD_MAX_MB, default 20: a county's ledger as
+# Excel is a few MB). A larger one is skipped while it arrives, before it is stored or
+# read, by the first upload handler (issue 7, row 13).
+try:
+    UPLOAD_MAX_MB = float(os.environ.get("NEISHENG_UPLOAD_MAX_MB", "20"))
+except ValueError:
+    UPLOAD_MAX_MB = 0.0
+if not 0 < UPLOAD_MAX_MB <= 1024:
+    raise ConfigurationError(f"NEISHENG_UPLOAD_MAX_MB={os.environ.get('NEISHENG_UPLOAD_MAX_MB')}: "
+                             "应为 0–1024 之间的兆字节数 / must be a number of megabytes above 0, at most 1024")
+UPLOAD_MAX_BYTES = int(UPLOAD_MAX_MB * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "neisheng.transfers.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
@@ -153,9 +199,12 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
+    # Browsers use their session; programs a token (`neisheng api-token USERNAME`). No
+    # HTTP Basic: it would hash the password on every request (slow by design) and make
+    # each request a password guess outside the login throttling.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -172,6 +221,25 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema names every field of the registry: for signed-in users only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# Content-Security-Policy: scripts and styles only from this server's static files
+# (no inline code, so an injected <script> or onclick= does not run); nothing framed,
+# no plugins, forms post only here. The one page with inline code, the Swagger UI at
+# /api/docs/, marks it with the per-request nonce (web/templates/drf_spectacular/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
 }
 
 LOGGING = {

@@ -2,19 +2,20 @@
 may unmask.
 
     {% load masking %}
-    {% masked_id person.person_id %}      ID number: 5002**********1234 [显示]
+    {% masked_id person %}                ID number: 5002**********1234 [显示]
     {% masked_phone some_user %}          a User: their phone, revealable
     {% masked_phone "13812345678" %}      any other phone string: masked only, no button
 
 The button is a plain POST form (with CSRF token) to accounts:reveal, so it works
 without JavaScript: the reveal view then answers with a small page showing the full
 number and a link back to the page it came from (the number is never put in a cookie,
-a message or a URL). A tiny script, written once per page, makes the same POST with
-fetch and the header X-Neisheng-Reveal; the view then answers with the bare number as
-text/plain and the script puts it in place of the masked one without reloading.
+a message or a URL). The site's script (web/static/neisheng/site.js, on every page)
+makes the same POST with fetch and the header X-Neisheng-Reveal; the view then answers
+with the bare number as text/plain and the script puts it in place of the masked one
+without reloading.
 
-The form never carries a full ID number (the ID number is the person's key): it posts
-kind=id and an opaque key (accounts.selectors.person_reveal_key). The view checks the
+The form never carries a full ID number (the ID number is the person's primary key): it
+posts kind=id and the person's random opaque key (Person.key). The view checks the
 role and the user's scope (404 outside it) and records every reveal in the audit log.
 The button appears only for roles in UNMASKING_ROLES (and, for a phone, only for
 administrators and officers of the owner's own division).
@@ -26,37 +27,14 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from neisheng.accounts.masking import mask_id_number, mask_phone
 from neisheng.accounts.selectors import person_reveal_key, user_may_reveal_phone_of, user_may_unmask
 
 register = template.Library()
 
-_SCRIPT_WRITTEN = "_neisheng_reveal_script_written"
-
-# One listener for every reveal form on the page (event delegation); if fetch fails the
-# form is submitted the ordinary way.
-_SCRIPT = mark_safe("""<script>
-(function () {
-  if (!window.fetch || !window.FormData) return;
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.classList || !form.classList.contains("reveal")) return;
-    event.preventDefault();
-    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
-                        headers: {"X-Neisheng-Reveal": "1"}})
-      .then(function (response) { if (!response.ok) throw response; return response.text(); })
-      .then(function (text) {
-        var holder = form.parentNode.querySelector(".masked-value");
-        holder.textContent = text;
-        holder.classList.add("unmasked");
-        form.parentNode.removeChild(form);
-      })
-      .catch(function () { form.submit(); });
-  });
-})();
-</script>""")
+# Revealing without a reload (fetch with the header X-Neisheng-Reveal) is done by
+# web/static/neisheng/site.js: the Content-Security-Policy runs no inline script.
 
 
 def _request(context):
@@ -65,10 +43,6 @@ def _request(context):
 
 def _button(context, *, kind: str, key: str) -> str:
     request = _request(context)
-    script = ""
-    if not getattr(request, _SCRIPT_WRITTEN, False):
-        setattr(request, _SCRIPT_WRITTEN, True)
-        script = _SCRIPT
     return format_html(
         ' <form method="post" action="{}" class="inline reveal">'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
@@ -76,8 +50,8 @@ def _button(context, *, kind: str, key: str) -> str:
         '<input type="hidden" name="key" value="{}">'
         '<input type="hidden" name="next" value="{}">'
         '<button type="submit" class="link" title="查看完整号码(将记入审计日志) / show the full number (logged)">显示</button>'
-        "</form>{}",
-        reverse("accounts:reveal"), get_token(request), kind, key, request.get_full_path(), script,
+        "</form>",
+        reverse("accounts:reveal"), get_token(request), kind, key, request.get_full_path(),
     )
 
 
@@ -88,13 +62,16 @@ def _viewer(context):
 
 @register.simple_tag(takes_context=True)
 def masked_id(context, number) -> str:
-    """The masked ID number, with a reveal button for roles that may unmask."""
-    number = "" if number is None else str(number)
+    """The masked ID number, with a reveal button for roles that may unmask. `number` is
+    a Person (its key is at hand) or an ID number (its key is looked up)."""
+    person = number if hasattr(number, "person_id") else None
+    number = person.person_id if person is not None else ("" if number is None else str(number))
     masked = mask_id_number(number)
     if not number:
         return ""
     viewer = _viewer(context)
-    button = _button(context, kind="id", key=person_reveal_key(number)) if user_may_unmask(viewer) else ""
+    key = person_reveal_key(person or number) if user_may_unmask(viewer) else ""
+    button = _button(context, kind="id", key=key) if key else ""
     return format_html('<span class="masked"><span class="masked-value">{}</span>{}</span>', masked, button)
 
 

@@ -13,6 +13,10 @@ READ_SETTINGS = (
 )
 
 
+# Issue 7, row 4: production refuses short, simple and public secrets ("k" * 50 was one).
+STRONG = "Zq8-vN3pL0wXr7Tb2mKc9JhY4sEf6GdA1uBo5WiQ_tRnVxCz8Mk"
+
+
 def start(tmp_path, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NEISHENG_") and k != "DJANGO_SETTINGS_MODULE"}
     clean.update({"NEISHENG_HOME": str(tmp_path), **env})
@@ -21,7 +25,7 @@ def start(tmp_path, **env):
 
 
 def test_production_mode_sets_secure_cookies_and_no_debug(tmp_path):
-    done = start(tmp_path, NEISHENG_PRODUCTION="1", NEISHENG_SECRET_KEY="k" * 50, NEISHENG_DEBUG="1")
+    done = start(tmp_path, NEISHENG_PRODUCTION="1", NEISHENG_SECRET_KEY=STRONG, NEISHENG_DEBUG="1")
     assert done.returncode == 0, done.stderr
     settings = json.loads(done.stdout)
     assert settings["SESSION_COOKIE_SECURE"] is True
@@ -29,7 +33,7 @@ def test_production_mode_sets_secure_cookies_and_no_debug(tmp_path):
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
     assert settings["DEBUG"] is False
     assert settings["SECURE_HSTS_SECONDS"] > 0
-    assert settings["SECRET_KEY"] == "k" * 50
+    assert settings["SECRET_KEY"] == STRONG
 
 
 def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):

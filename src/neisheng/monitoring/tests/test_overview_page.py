@@ -83,7 +83,7 @@ def test_the_overview_exports_to_excel_and_the_export_is_logged(client, places, 
     import openpyxl
 
     officer = make_user("town", places["town"])
-    response = _signed_in(client, officer).get(reverse("monitoring:overview") + "?format=xlsx")
+    response = _signed_in(client, officer).post(reverse("monitoring:overview"))
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active

@@ -15,7 +15,9 @@ from neisheng import ids
 from neisheng.accounts.models import AuditEvent
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
 from neisheng.registry import selectors
+from neisheng.registry.lookups import ALREADY_REGISTERED
 from neisheng.registry.models import Household, IncomeItem, Person
+from neisheng.registry.versions import record_version
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +208,7 @@ def test_pages_of_fifty_follow_each_other_without_overlap(client, places, as_rol
 def test_export_is_a_real_workbook_of_the_filtered_list(client, places, as_role):
     user = as_role("county", places["county"])
     village = places["village"]
-    response = client.get(reverse("registry:household_list"),
-                          {"division": village.code, "status": "lifted", "format": "xlsx"})
+    response = client.post(reverse("registry:household_list") + f"?division={village.code}&status=lifted")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(BytesIO(response.content)).active
@@ -297,6 +298,8 @@ def _household_post(household, **changes):
                  "participates_village_affairs"):
         if getattr(household, flag):
             data[flag] = "on"
+    # The edit form carries the version it was opened at (issue 7, row 8).
+    data["version"] = record_version(household)
     data.update(changes)
     return data
 
@@ -391,7 +394,7 @@ def test_member_form_rejects_disagreeing_birth_date_sex_and_duplicates(client, p
     assert "disability_grade" in errors and "employed_months" in errors
     existing = _village_households(places["other_village"]).first().members.first()
     response = client.post(url, _person_post(person_id=existing.person_id))
-    assert "duplicate_person" in [e.code for e in response.context["form"].errors.as_data()["person_id"]]
+    assert "already_registered" in [e.code for e in response.context["form"].errors.as_data()["person_id"]]
     existing.refresh_from_db()
     assert existing.household_id != household.pk
 
@@ -400,7 +403,7 @@ def test_editing_a_member_uses_an_opaque_key_and_shows_in_history(client, places
     as_role("village", places["village"])
     household = _village_households(places["village"]).first()
     person = household.members.first()
-    key = selectors.member_key(person.person_id)
+    key = selectors.member_key(person)
     url = reverse("registry:person_edit", args=[household.pk, key])
     assert person.person_id not in url
     form = client.get(url).context["form"]
@@ -429,7 +432,8 @@ def test_ledger_rows_are_added_and_edited_with_amount_checks(client, places, as_
     assert created.status_code == 302
     item = IncomeItem.objects.filter(household=household, amount=Decimal("1234.50")).latest("id")
     edit = reverse("registry:ledger_edit", args=[household.pk, item.pk])
-    assert client.post(edit, {"year": 2026, "item": "wage", "amount": "2000", "source": "survey"}).status_code == 302
+    assert client.post(edit, {"year": 2026, "item": "wage", "amount": "2000", "source": "survey",
+                              "version": record_version(item)}).status_code == 302
     item.refresh_from_db()
     assert item.amount == Decimal("2000.00")
 
@@ -447,7 +451,7 @@ def test_a_new_household_number_must_be_unique_and_usable_in_addresses(client, p
     template = _village_households(places["village"]).first()
     url = reverse("registry:household_create")
     taken = client.post(url, _household_post(template, household_id=template.pk))
-    assert taken.context["form"].errors["household_id"] == ["户编号重复"]
+    assert taken.context["form"].errors["household_id"] == [ALREADY_REGISTERED[0]]
     slashed = client.post(url, _household_post(template, household_id="12/34"))
     assert "household_id" in slashed.context["form"].errors
     assert not Household.objects.filter(pk="12/34").exists()

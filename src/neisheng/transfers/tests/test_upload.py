@@ -123,7 +123,8 @@ def test_an_uploader_outside_the_village_is_refused(client, places, make_user):
 
     batch = ImportBatch.objects.get()
     reasons = {(i["row"], i["reason"]) for i in batch.issues}
-    assert reasons == {(2, "village_out_of_scope"), (3, "household_out_of_scope")}
+    # Another village's number reused for one's own village: taken, in the forms' words.
+    assert reasons == {(2, "village_out_of_scope"), (3, "already_registered")}
     with pytest.raises(ImportRefused):
         import_batch_apply(batch=batch, user=cadre)
     assert not Household.objects.filter(household_id="NEW0001").exists()
@@ -164,7 +165,8 @@ def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(client, places, m
     response = post_upload(cadre, b"this is not a workbook at all", name="registry.xlsx")
     assert response.status_code == 302
     page = cadre.get(response["Location"]).content.decode()
-    assert "无法读取文件" in page
+    # The reader's own sentence says what is wrong with the file.
+    assert "不是 Excel 工作簿(.xlsx)" in page
     assert ImportBatch.objects.get().status == "rejected"
 
 
@@ -207,10 +209,12 @@ def test_persons_are_checked_against_the_registry(places, make_user):
     found = {(i["row"], i["reason"]) for i in batch.issues}
     assert batch.table == "persons"
     assert found == {
-        (2, "duplicate_person"), (6, "duplicate_person"), (3, "person_in_other_household"),
-        (4, "household_not_found"), (5, "sex_mismatch"),
+        # A number registered anywhere else gets the forms' and API's one answer (row 12).
+        (2, "duplicate_person"), (6, "duplicate_person"), (3, "already_registered"),
+        # Unknown and out-of-scope households get the one same answer (issue 7, row 6).
+        (4, "household_out_of_scope"), (5, "sex_mismatch"),
     }
-    shown = next(i["value"] for i in batch.issues if i["reason"] == "person_in_other_household")
+    shown = next(i["value"] for i in batch.issues if i["reason"] == "already_registered")
     assert registered.person_id not in shown and "*" in shown
     assert not Person.objects.filter(person_id=_id_number("50023720150301001")).exists()
 
