@@ -4,8 +4,7 @@ county in the database and one user per role, inside and outside a village."""
 from __future__ import annotations
 
 import pytest
-
-PASSWORD = "neisheng-test-pw-2026"
+from tests.support import PASSWORD
 
 
 @pytest.fixture(scope="session")

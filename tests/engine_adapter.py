@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from neisheng.engine import catalog, monitor
+from neisheng.engine import backend, monitor
 from neisheng.engine.measures import MEASURES
 from neisheng.policy import Policy, load_policy
 from strategies import to_arrow
@@ -23,7 +23,7 @@ DIMENSION = {
 
 @functools.cache
 def connection():
-    return catalog.connect("duckdb")
+    return backend.connect("duckdb")
 
 
 def engine_policy(policy: dict) -> Policy:

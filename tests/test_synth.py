@@ -379,9 +379,9 @@ def test_dates_are_dates(county):
 def test_decimal_amounts_are_built_exactly_from_cents():
     from decimal import Decimal
 
-    from neisheng.synth import _to_decimal
+    from neisheng.synth.arrays import to_decimal
 
     cents = np.array([0, 1, 99, 450000, 123456789012, 10**17 - 1, -5], dtype=np.int64)
-    arr = _to_decimal(cents)
+    arr = to_decimal(cents)
     assert arr.type == pa.decimal128(18, 2)
     assert arr.to_pylist() == [Decimal(int(c)).scaleb(-2) for c in cents]

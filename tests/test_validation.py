@@ -252,3 +252,29 @@ def test_full_width_brackets_in_a_header_are_the_same_header(small_county, tmp_p
     assert '"金额(元)"' in text
     ledger.write_text(text.replace('"金额(元)"', '"金额（元）"', 1), encoding="utf-8")
     assert validate_snapshot(tmp_path).ok
+
+
+def test_a_household_number_outside_the_contracts_pattern_is_refused(small_county, tmp_path):
+    # Issue 8: `A/1 x` passed `neisheng validate`, yet no page or API route can address it.
+    households = _set(small_county["households"], "household_id", 4, "A/1 x")
+    write_snapshot(dict(small_county, households=households), tmp_path)
+
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "households.parquet 第6行 row 6 household_id = 「A/1 x」" in result.output
+    assert "户编号只能由字母、数字、“-”和“_”组成" in result.output
+    assert "a household number is up to 32 letters, digits, '-' or '_'" in result.output
+    reasons = {(i.file, i.row, i.column, i.value, i.reason) for i in validate_snapshot(tmp_path).issues}
+    assert ("households.parquet", 6, "household_id", "A/1 x", "bad_household_id") in reasons
+
+
+@pytest.mark.parametrize("number, ok", [
+    ("5002372012010001", True), ("A-1_b", True), ("x" * 32, True),
+    ("A/1 x", False), ("12/34", False), ("户1", False), ("a b", False), ("x" * 33, False), ("a\n", False),
+])
+def test_the_household_number_rule_is_one_definition(number, ok):
+    from neisheng.engine.schema import HOUSEHOLD_ID, TABLES
+
+    assert HOUSEHOLD_ID.matches(number) is ok
+    for table in ("households", "persons", "income_items"):
+        assert TABLES[table].column("household_id") is HOUSEHOLD_ID

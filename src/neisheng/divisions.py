@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "PREFIX_LENGTH",
     "County",
     "Division",
     "UnknownDivision",
@@ -33,6 +34,11 @@ __all__ = [
     "town_names",
     "village_names",
 ]
+
+
+# The significant digits of a code at each level (province … village): every division
+# below one shares them, so "under" is a range of codes.
+PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 
 
 class UnknownDivision(KeyError):

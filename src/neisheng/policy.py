@@ -16,15 +16,18 @@ from pathlib import Path
 
 import yaml
 
-from neisheng.engine.schema import EDUCATION
-
 INDICATORS = (
     "will", "participation", "education", "skill",
     "cooperative", "industry_link", "employment", "credit",
 )
 DIMENSIONS = ("awareness", "capability", "organization", "opportunity")
 WEIGHT_TOLERANCE = 1e-9
+# The contract's education codes (engine.schema.EDUCATION, in its order) ranked for
+# `education_at_least`, vocational with senior. Policy sits below the engine, which reads
+# it, so it cannot import the contract; tests/test_policy_education.py checks the codes agree.
+EDUCATION_RANK = {"none": 0, "primary": 1, "junior": 2, "senior": 3, "vocational": 3, "college": 4}
 MAX_RETENTION_DAYS = 3650
+MAX_PUBLICITY_DAYS = 90
 
 
 class PolicyError(ValueError):
@@ -76,13 +79,14 @@ class Policy:
     # Uploaded files hold full ID numbers; after this many days from their decision they
     # are deleted (the batch row, its counts and checksum stay). See transfers.services.
     upload_retention_days: int = 30
+    # 公示: calendar days a review is publicised before it may be approved (platform.review).
+    review_publicity_days: int = 5
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
         """Education codes at or above `education_at_least` (vocational ranks with senior)."""
-        rank = {"none": 0, "primary": 1, "junior": 2, "senior": 3, "vocational": 3, "college": 4}
-        bar = rank[self.education_at_least]
-        return tuple(code for code in EDUCATION if rank[code] >= bar)
+        bar = EDUCATION_RANK[self.education_at_least]
+        return tuple(code for code, rank in EDUCATION_RANK.items() if rank >= bar)
 
 
 def _read_yaml(path: Path) -> dict:
@@ -113,7 +117,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -131,6 +135,26 @@ def load_policy(path: Path | str | None = None) -> Policy:
     return _build(_overlay(defaults, _merged(Path(path))), str(path))
 
 
+def resolved_policy_text(path: Path | str | None = None) -> str:
+    """The policy at `path` as one self-contained YAML document (the default and every
+    `extends:` merged in): what a monitoring run stores, so that the run can be explained
+    with its own thresholds after the file has changed or gone."""
+    defaults = yaml.safe_load(default_policy_text())
+    data = defaults if path is None else _overlay(defaults, _merged(Path(path)))
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def policy_from_text(text: str, source: str = "stored") -> Policy:
+    """A policy from a resolved YAML document (see `resolved_policy_text`)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, "(file)", f"不是有效的 YAML:{exc}", f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(source, "(file)", "应为键值对", "must be a mapping of keys to values")
+    return _build(data, source)
+
+
 def _build(data: dict, source: str) -> Policy:
     def fail(key, zh, en):
         raise PolicyError(source, key, zh, en)
@@ -138,7 +162,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads",
+        "uploads", "review",
     }
     for key in data:
         if key not in known:
@@ -235,8 +259,9 @@ def _build(data: dict, source: str) -> Policy:
         return value
 
     education_at_least = rule("education_at_least")
-    if education_at_least not in EDUCATION:
-        fail("rules.education_at_least", f"应为 {'/'.join(EDUCATION)}", f"must be one of {', '.join(EDUCATION)}")
+    if education_at_least not in EDUCATION_RANK:
+        fail("rules.education_at_least", f"应为 {'/'.join(EDUCATION_RANK)}",
+             f"must be one of {', '.join(EDUCATION_RANK)}")
 
     uploads = data.get("uploads")
     if not isinstance(uploads, dict):
@@ -251,6 +276,18 @@ def _build(data: dict, source: str) -> Policy:
             or not 1 <= retention_days <= MAX_RETENTION_DAYS:
         fail("uploads.retention_days", f"应为 1–{MAX_RETENTION_DAYS} 的整数天数,实为 {retention_days!r}",
              f"must be a whole number of days 1–{MAX_RETENTION_DAYS}, got {retention_days!r}")
+
+    review = data.get("review")
+    if not isinstance(review, dict):
+        fail("review", "应为键值对(publicity_days)", "must be a mapping (publicity_days)")
+    for key in review:
+        if key != "publicity_days":
+            fail(f"review.{key}", "未知的键", "unknown key (known: publicity_days)")
+    publicity_days = review.get("publicity_days")
+    if isinstance(publicity_days, bool) or not isinstance(publicity_days, int) \
+            or not 1 <= publicity_days <= MAX_PUBLICITY_DAYS:
+        fail("review.publicity_days", f"应为 1–{MAX_PUBLICITY_DAYS} 的整数天数,实为 {publicity_days!r}",
+             f"must be a whole number of days 1–{MAX_PUBLICITY_DAYS}, got {publicity_days!r}")
 
     return Policy(
         year=year,
@@ -274,4 +311,5 @@ def _build(data: dict, source: str) -> Policy:
         severe_disability_grades=grades("severe_disability_grades"),
         source=source,
         upload_retention_days=retention_days,
+        review_publicity_days=publicity_days,
     )

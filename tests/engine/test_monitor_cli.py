@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from neisheng.cli import main
-from neisheng.engine import catalog, classify, monitor
+from neisheng.engine import backend, classify, monitor
 from neisheng.engine.catalog import write_snapshot
 from neisheng.engine.measures import MEASURES
 from neisheng.engine.poverty import alkire_foster, fgt, watts
@@ -73,8 +73,8 @@ def test_skills_explanation_names_the_facts(county_run):
 def test_region_summary_agrees_with_the_poverty_functions(county_run):
     snapshot, out, _ = county_run
     policy = load_policy()
-    con = catalog.connect()
-    tables, _ = catalog.open_snapshot(con, snapshot)
+    con = backend.connect()
+    tables, _ = backend.open_snapshot(con, snapshot)
     frame = classify.assess(tables["households"], tables["persons"], tables["income_items"], policy)
     names = [i.name for i in policy.indicators]
     data = frame.select("size", "net_fen", *[f"d_{n}" for n in names]).to_pyarrow()
@@ -152,8 +152,8 @@ def test_a_county_policy_overrides_its_province(county_run, tmp_path):
     assert policy.monitoring_threshold == 8050
     assert (policy.training_ages.low, policy.training_ages.high) == (18, 55)
     assert policy.job_placement_ages.high == 59  # inherited from the default
-    con = catalog.connect()
-    tables, divisions = catalog.open_snapshot(con, snapshot)
+    con = backend.connect()
+    tables, divisions = backend.open_snapshot(con, snapshot)
     lower = monitor(tables, divisions, policy).household_results.to_pyarrow()
     default = pq.read_table(out / "household_results.parquet")
     yellow = lambda t: pc.sum(pc.equal(t["risk"], "yellow")).as_py()

@@ -4,9 +4,9 @@ mode) and on DuckDB; the region summary agrees to the last bits of float summati
 import math
 
 import pytest
+from tests.support import require_java
 
-from conftest import require_java
-from neisheng.engine import catalog, monitor
+from neisheng.engine import backend, monitor
 from neisheng.engine.catalog import write_snapshot
 from neisheng.policy import load_policy
 
@@ -26,10 +26,10 @@ def both_engines(small_county, tmp_path_factory):
     policy = load_policy()
     results = {}
     for engine in ("duckdb", "spark"):
-        con = catalog.connect(engine)
-        tables, divisions = catalog.open_snapshot(con, snapshot)
+        con = backend.connect(engine)
+        tables, divisions = backend.open_snapshot(con, snapshot)
         run = monitor(tables, divisions, policy)
-        results[engine] = {name: run[name].to_pyarrow() for name in catalog.OUTPUTS}
+        results[engine] = {name: run[name].to_pyarrow() for name in backend.OUTPUTS}
     return results
 
 

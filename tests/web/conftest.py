@@ -6,11 +6,11 @@ Playwright's own browser download cannot work on a machine without internet."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
+from tests.support import PASSWORD, require
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -22,19 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PHONE = {"width": 375, "height": 812}
-
-
-def _load(path: Path, name: str):
-    # The shared conftests cannot be imported by name from here: every conftest is a
-    # module called "conftest", and this one would shadow them.
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-require = _load(ROOT / "tests" / "conftest.py", "neisheng_tests_conftest").require
-PASSWORD = _load(ROOT / "conftest.py", "neisheng_root_conftest").PASSWORD
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,7 @@
 import os
 
 from django.db import connection
-
-from conftest import require
+from tests.support import require
 
 
 def test_the_web_tests_have_a_postgresql_database_in_ci():

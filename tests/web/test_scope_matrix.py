@@ -6,7 +6,11 @@ identifier of that county (household numbers, village and division codes, ID num
 begins with 500237, so "nothing of it" is checked on the whole body of each answer:
 HTML, JSON, or the cells of an exported workbook. Each negative case has a positive
 twin (the same role inside the division sees the row), so a URL that silently stopped
-working cannot pass as "shows nothing"."""
+working cannot pass as "shows nothing".
+
+Who is refused whatever the division is read from the roles × capabilities table
+(neisheng.accounts.access), never written here: each endpoint names the capabilities it
+needs. Every route the project serves must be in ENDPOINTS, except NOT_SCOPED."""
 
 from __future__ import annotations
 
@@ -16,11 +20,21 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from django.urls import Resolver404, get_resolver, resolve
+from django.urls import get_resolver
 
-from neisheng.accounts.models import UNMASKING_ROLES, Role
+from neisheng.accounts.access import (
+    AUDIT_READ,
+    PERSON_UNMASK,
+    PERSONS_READ,
+    REGISTRY_EDIT,
+    Role,
+    role_may,
+)
+from neisheng.accounts.models import User
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
+from neisheng.platform.models import Job
 from neisheng.registry.models import Household
+from neisheng.transfers.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +57,9 @@ class Target:
     reveal_key: str
     income_item: int
     village: str
+    batch: int
+    job: int
+    table: str = "households"  # an upload template
 
 
 @dataclass(frozen=True)
@@ -51,80 +68,87 @@ class Endpoint:
     template: str  # filled from a Target
     kind: str  # "list" or "detail"
     api: bool = False
-    person_level: bool = True  # researchers see aggregates only
-    editing: bool = False  # only EDITING_ROLES may open it
-    unmasking: bool = False  # only UNMASKING_ROLES may call it
-    admin_only: bool = False  # only administrators may open it
+    needs: tuple[str, ...] = (PERSONS_READ,)  # capabilities (accounts.access) it requires
     post: dict | None = None
     shows: str | None = "household"  # what of the Target the same role inside sees
     refused_as: int = 403  # 404 where a refusal must look like "no such record" (issue 7, row 3)
+    answers: int = 200  # what the same role inside gets (302 for a form that redirects)
+    lists_rows: bool = True  # a list of registry rows: someone elsewhere sees their own county's
+    owned: bool = False  # an upload: its uploader's (the positive twin is the one who uploaded it)
+    unbounded_only: bool = False  # only for someone whose scope has no bound (no division)
 
     def url(self, target: Target) -> str:
         return self.template.format(t=target)
 
     def denied_to(self, role: str) -> bool:
-        """Whether the role is refused (403) whatever the division."""
-        return ((self.person_level and role == "researcher")
-                or (self.editing and role not in {"county", "town", "village", "admin"})
-                or (self.unmasking and role not in UNMASKING_ROLES)
-                or (self.admin_only and role != "admin"))
+        """Whether the role, sitting in a division, is refused whatever the division."""
+        return self.unbounded_only or not all(role_may(role, capability) for capability in self.needs)
 
 
+EDIT = (REGISTRY_EDIT,)
 ENDPOINTS = [
-    Endpoint("home", "/", "list", person_level=False, shows=None),
-    Endpoint("divisions", "/divisions/", "list", person_level=False, shows=None),
+    Endpoint("home", "/", "list", needs=(), shows=None, lists_rows=False),
+    Endpoint("divisions", "/divisions/", "list", needs=(), shows=None),
     Endpoint("household list", "/households/", "list"),
     Endpoint("household search", "/households/?q={t.household}", "list"),
     Endpoint("household list by village", "/households/?division={t.village}", "list"),
     # Exports are a POST (with CSRF token) to the page's own address, filters in its query string.
     Endpoint("household export", "/households/", "list", post={}),
     Endpoint("household search export", "/households/?q={t.household}", "list", post={}),
-    Endpoint("household new", "/households/new/", "list", editing=True, shows="village"),
+    Endpoint("household new", "/households/new/", "list", needs=(PERSONS_READ, REGISTRY_EDIT), shows="village"),
     Endpoint("household page", "/households/{t.household}/", "detail"),
-    Endpoint("household edit", "/households/{t.household}/edit/", "detail", editing=True),
-    Endpoint("member new", "/households/{t.household}/members/new/", "detail", editing=True),
-    Endpoint("member edit", "/households/{t.household}/members/{t.member_key}/edit/", "detail", editing=True),
-    Endpoint("ledger new", "/households/{t.household}/ledger/new/", "detail", editing=True),
-    Endpoint("ledger edit", "/households/{t.household}/ledger/{t.income_item}/edit/", "detail", editing=True),
-    Endpoint("reveal an ID number", "/accounts/reveal/", "detail", unmasking=True,
+    Endpoint("household edit", "/households/{t.household}/edit/", "detail", needs=(PERSONS_READ, REGISTRY_EDIT)),
+    Endpoint("member new", "/households/{t.household}/members/new/", "detail", needs=(PERSONS_READ, REGISTRY_EDIT)),
+    Endpoint("member edit", "/households/{t.household}/members/{t.member_key}/edit/", "detail",
+             needs=(PERSONS_READ, REGISTRY_EDIT)),
+    Endpoint("ledger new", "/households/{t.household}/ledger/new/", "detail", needs=(PERSONS_READ, REGISTRY_EDIT)),
+    Endpoint("ledger edit", "/households/{t.household}/ledger/{t.income_item}/edit/", "detail",
+             needs=(PERSONS_READ, REGISTRY_EDIT)),
+    Endpoint("reveal an ID number", "/reveal/", "detail", needs=(PERSON_UNMASK,),
              post={"kind": "id", "key": "{t.reveal_key}"}, shows="person"),
-    Endpoint("API divisions", "/api/divisions/", "list", api=True, person_level=False, shows="village"),
-    Endpoint("API division", "/api/divisions/{t.village}/", "detail", api=True, person_level=False,
-             shows="village"),
-    Endpoint("API summary", "/api/summary/", "list", api=True, person_level=False, shows=None),
+    Endpoint("API root", "/api/", "list", api=True, needs=(), shows=None, lists_rows=False),
+    Endpoint("API schema", "/api/schema/", "list", api=True, needs=(), shows=None, lists_rows=False),
+    Endpoint("API docs", "/api/docs/", "list", api=True, needs=(), shows=None, lists_rows=False),
+    Endpoint("API divisions", "/api/divisions/", "list", api=True, needs=(), shows="village"),
+    Endpoint("API division", "/api/divisions/{t.village}/", "detail", api=True, needs=(), shows="village"),
+    Endpoint("API summary", "/api/summary/", "list", api=True, needs=(), shows=None, lists_rows=False),
     Endpoint("API households", "/api/households/", "list", api=True),
     Endpoint("API household search", "/api/households/?search={t.household}", "list", api=True),
     Endpoint("API household", "/api/households/{t.household}/", "detail", api=True),
     Endpoint("API persons", "/api/persons/", "list", api=True),
     # Addressing by full ID number is for roles that may unmask (and audited).
-    Endpoint("API person", "/api/persons/{t.person}/", "detail", api=True, unmasking=True, refused_as=404),
+    Endpoint("API person", "/api/persons/{t.person}/", "detail", api=True, needs=(PERSONS_READ, PERSON_UNMASK),
+             refused_as=404),
     Endpoint("API person by key", "/api/persons/{t.reveal_key}/", "detail", api=True),
-    Endpoint("API person unmasked", "/api/persons/{t.person}/?unmask=1", "detail", api=True, unmasking=True,
-             shows="person"),
+    Endpoint("API person unmasked", "/api/persons/{t.person}/?unmask=1", "detail", api=True,
+             needs=(PERSONS_READ, PERSON_UNMASK), shows="person"),
     Endpoint("API income items", "/api/income-items/", "list", api=True),
     Endpoint("API income item", "/api/income-items/{t.income_item}/", "detail", api=True),
     Endpoint("API household results", "/api/household-results/", "list", api=True),
     Endpoint("API household result", "/api/household-results/{t.household}/", "detail", api=True),
-    Endpoint("audit log", "/accounts/audit/", "list", admin_only=True),
-    Endpoint("audit log export", "/accounts/audit/", "list", admin_only=True, post={}),
+    Endpoint("audit log", "/accounts/audit/", "list", needs=(AUDIT_READ,), lists_rows=False),
+    Endpoint("audit log export", "/accounts/audit/", "list", needs=(AUDIT_READ,), lists_rows=False, post={}),
+    Endpoint("monitoring overview", "/monitoring/", "list", needs=(), shows=None),
+    Endpoint("monitoring export", "/monitoring/", "list", needs=(), shows=None, post={}),
+    # A run covers the whole registry: refused to everyone in a division, whatever the role.
+    Endpoint("monitoring run", "/monitoring/run/", "list", needs=EDIT, post={"year": "2026"}, shows=None,
+             lists_rows=False, unbounded_only=True),
+    Endpoint("job progress", "/jobs/{t.job}/", "detail", needs=()),
+    Endpoint("job progress polled", "/jobs/{t.job}/?format=json", "detail", needs=()),
+    # Uploads: a batch is its uploader's (and their administrators'), never a neighbour's.
+    Endpoint("upload page", "/transfers/upload/", "list", needs=EDIT, owned=True, lists_rows=False),
+    Endpoint("upload a workbook", "/transfers/upload/", "list", needs=EDIT, post={}, shows=None,
+             lists_rows=False),
+    Endpoint("upload template", "/transfers/template/{t.table}/", "list", needs=EDIT, shows=None,
+             lists_rows=False),
+    Endpoint("upload batch", "/transfers/batches/{t.batch}/", "detail", needs=EDIT, owned=True),
+    Endpoint("upload apply", "/transfers/batches/{t.batch}/apply/", "detail", needs=EDIT, owned=True, post={},
+             shows=None, answers=302),
+    Endpoint("upload discard", "/transfers/batches/{t.batch}/discard/", "detail", needs=EDIT, owned=True,
+             post={}, shows=None, answers=302),
 ]
-# The monitoring overview joins the matrix as soon as the project mounts it at /monitoring/
-# (the route check below then requires it).
-MONITORING = [
-    Endpoint("monitoring overview", "/monitoring/", "list", person_level=False, shows=None),
-    Endpoint("monitoring export", "/monitoring/", "list", person_level=False, shows=None, post={}),
-]
-
-
-def _mounted(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
-
-
-ENDPOINTS += [e for e in MONITORING if _mounted(e.template.split("?")[0])]
+# Served, and out of the matrix on purpose: they show nothing of any division.
+NOT_SCOPED = ["/accounts/login/", "/accounts/logout/", "/i18n/setlang/", "/static/<>/"]
 IDS = [e.name for e in ENDPOINTS]
 
 
@@ -132,9 +156,9 @@ IDS = [e.name for e in ENDPOINTS]
 def target(places) -> Target:
     """The first household of the village (first on every list page ordered by number),
     its eldest member and a ledger row of it."""
-    from neisheng.accounts.selectors import person_reveal_key
     from neisheng.accounts.services import audit_record
-    from neisheng.registry.selectors import member_key
+    from neisheng.registry.reveal import person_reveal_key
+    from neisheng.registry.selectors.household_file import member_key
 
     household = Household.objects.filter(village=places["village"]).order_by("household_id").first()
     person = household.members.order_by("birth_date", "person_id").first()
@@ -143,12 +167,20 @@ def target(places) -> Target:
     for someone in (household, Household.objects.filter(village=places["other_village"]).first()):
         HouseholdResult.objects.create(household=someone, run=run, size=2, risk="red", reasons="rigid_expense")
     # A change of the household in the audit log, for the audit endpoints to hide.
-    audit_record(user=None, action="update", object_type="household", object_id=household.household_id)
+    audit_record(user=None, action="update", division_code=household.village_id, object_type="household",
+                 object_id=household.household_id)
+    # An upload by a cadre of the village, named after the household, with a problem (so
+    # applying it is refused and nothing is written), and a job about the village.
+    uploader = User.objects.create_user(username="uploader-here", role="village", division=places["village"])
+    batch = ImportBatch.objects.create(original_name=f"{household.household_id}.xlsx", table="households",
+                                       uploaded_by=uploader, issues_total=1)
+    job = Job.objects.create(kind="test", title=f"整理 {household.household_id}", func_path="x",
+                             division_code=household.village_id)
     assert household.household_id.startswith(HIDDEN_COUNTY) and person.person_id.startswith(HIDDEN_COUNTY[:2])
     return Target(
         household=household.household_id, person=person.person_id, member_key=member_key(person),
         reveal_key=person_reveal_key(person), income_item=household.ledger.order_by("pk").first().pk,
-        village=places["village"].code,
+        village=places["village"].code, batch=batch.pk, job=job.pk,
     )
 
 
@@ -202,21 +234,34 @@ def test_someone_elsewhere_gets_nothing_of_the_division(client, make_user, place
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
 @pytest.mark.parametrize("role", ROLES)
 def test_the_same_role_inside_the_division_sees_it(client, make_user, places, target, role, endpoint):
-    _signed_in(client, make_user, places, role, PLACE[role])
+    user = _signed_in(client, make_user, places, role, PLACE[role])
+    if endpoint.owned:
+        ImportBatch.objects.filter(pk=target.batch).update(uploaded_by=user)
     response = _fetch(client, endpoint, target)
     if endpoint.denied_to(role):
         assert response.status_code in {403, endpoint.refused_as}, response.status_code
         assert target.household not in _body_text(response)
         return
-    assert response.status_code == 200, response.status_code
-    if endpoint.shows:
+    assert response.status_code == endpoint.answers, response.status_code
+    if endpoint.shows and endpoint.answers == 200:
         assert getattr(target, endpoint.shows) in _body_text(response)
 
 
 def test_a_researcher_is_refused_every_person_level_endpoint_even_at_home(client, make_user, places, target):
     _signed_in(client, make_user, places, "researcher", "county")
-    refused = {e.name: _fetch(client, e, target).status_code for e in ENDPOINTS if e.person_level}
-    assert set(refused.values()) == {403}, refused
+    refused = {e.name: _fetch(client, e, target).status_code for e in ENDPOINTS if PERSONS_READ in e.needs}
+    assert refused and set(refused.values()) == {403}, refused
+
+
+def test_who_is_refused_comes_from_the_capability_table(monkeypatch):
+    """Granting a capability in the table is all it takes for the matrix to expect it."""
+    from neisheng.accounts import access
+
+    upload = next(e for e in ENDPOINTS if e.name == "upload batch")
+    assert upload.denied_to("auditor")
+    monkeypatch.setitem(access.ROLE_CAPABILITIES, "auditor",
+                        access.ROLE_CAPABILITIES["auditor"] | {access.REGISTRY_EDIT})
+    assert not upload.denied_to("auditor")
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
@@ -234,8 +279,8 @@ def test_someone_elsewhere_sees_their_own_county_in_the_lists(client, make_user,
     """The lists above are empty of 巫山 because they hold 巫溪, not because they are empty."""
     _signed_in(client, make_user, places, "county", "other_county")
     for endpoint in ENDPOINTS:
-        if endpoint.kind == "list" and endpoint.name not in {"home", "API summary"} \
-                and "{t." not in endpoint.template and not endpoint.admin_only:
+        if endpoint.kind == "list" and endpoint.lists_rows and "{t." not in endpoint.template \
+                and not endpoint.denied_to("county"):
             assert OWN_COUNTY in _body_text(_fetch(client, endpoint, target)), endpoint.name
 
 
@@ -243,35 +288,40 @@ def test_someone_elsewhere_sees_their_own_county_in_the_lists(client, make_user,
                          ids=[e.name for e in ENDPOINTS if e.name.endswith("export")])
 def test_every_export_is_a_post_answered_with_a_workbook(client, make_user, places, target, endpoint):
     """So the rows above check a workbook's cells, not a page; a GET only shows the page."""
-    role = "admin" if endpoint.admin_only else "county"
+    role = "county" if not endpoint.denied_to("county") else "admin"
     _signed_in(client, make_user, places, role, PLACE[role])
     assert _fetch(client, endpoint, target)["Content-Type"].startswith(XLSX)
     assert client.get(endpoint.url(target) + "&format=xlsx" if "?" in endpoint.template
                       else endpoint.url(target) + "?format=xlsx")["Content-Type"].startswith("text/html")
 
 
-def test_every_registry_endpoint_is_in_the_matrix():
-    """A page or API route added to the registry must be added to ENDPOINTS too."""
-    covered = {e.template.split("?")[0] for e in ENDPOINTS}
+def _routes(entries, prefix=""):
+    for entry in entries:
+        text = prefix + str(entry.pattern)
+        if hasattr(entry, "url_patterns"):
+            yield from _routes(entry.url_patterns, text)
+        else:
+            yield text
 
-    def pattern_text(entries, prefix=""):
-        for entry in entries:
-            text = prefix + str(entry.pattern)
-            if hasattr(entry, "url_patterns"):
-                yield from pattern_text(entry.url_patterns, text)
-            else:
-                yield text
 
-    routes = [text for text in pattern_text(get_resolver().url_patterns)
-              if text.startswith(("api/", "households", "divisions", "monitoring")) and "schema" not in text
-              and "docs" not in text and "format" not in text]
-    covered_shapes = {_shape(c) for c in covered}
-    missing = [route for route in routes if _shape("/" + route) not in covered_shapes | {"/api/"}]
+def test_every_route_the_project_serves_is_in_the_matrix():
+    """A page or API route added by any app must be added to ENDPOINTS too (or, if it
+    shows nothing of any division, to NOT_SCOPED)."""
+    covered = {_shape(e.template.split("?")[0]) for e in ENDPOINTS} | {_shape(r) for r in NOT_SCOPED}
+    missing = [route for route in _routes(get_resolver().url_patterns) if _shape(route) not in covered]
     assert not missing, missing
+
+
+def test_the_route_guard_sees_a_new_app():
+    """A /cases/ mounted by a new app is caught, whatever its prefix."""
+    assert _shape("cases/<int:pk>/") not in {_shape(e.template) for e in ENDPOINTS}
+    assert _shape("api/^cases/(?P<pk>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$") == "/api/cases/<>/"
 
 
 def _shape(route: str) -> str:
     """A route with every parameter as <>: "api/^persons/(?P<person_id>[^/]+)/$" and
-    "/api/persons/{t.person}/" are both "/api/persons/<>/"."""
+    "/api/persons/{t.person}/" are both "/api/persons/<>/". A format suffix
+    ("households.json") is the same view as the route without it."""
+    route = re.sub(r"\\\.\(\?P<format>[^)]*\)/\?|<drf_format_suffix:format>", "", route)
     route = re.sub(r"\(\?P<[^>]+>[^)]*\)|<[^>]+>|\{[^}]+\}", "<>", route)
     return "/" + route.replace("^", "").replace("$", "").strip("/") + "/"

@@ -1,9 +1,11 @@
-"""CLI commands of the accounts workflow (registered on `neisheng` by neisheng.cli).
+"""CLI commands of the accounts workflow (listed in neisheng.cli.COMMAND_MODULES).
 Django is imported inside each command so other commands start fast."""
 
 from __future__ import annotations
 
 import click
+
+from neisheng.console import UserError, django_ready
 
 
 @click.command("api-token")
@@ -13,11 +15,8 @@ def api_token(username: str, renew: bool) -> None:
     """Print USERNAME's API token, creating it on first use. Programs send it as the
     header `Authorization: Token <token>`; HTTP Basic (the password on every request) is
     not accepted."""
-    from neisheng.transfers.commands import _django
-
-    _django()
+    django_ready()
     from neisheng.accounts.services import api_token_issue
-    from neisheng.cli import UserError
 
     try:
         token = api_token_issue(username=username, renew=renew)

@@ -5,23 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-
-class Role(models.TextChoices):
-    COUNTY = "county", "县级干部 County officer"
-    TOWN = "town", "乡镇干部 Town officer"
-    VILLAGE = "village", "村干部 Village cadre"
-    ASSISTANCE = "assistance", "帮扶责任人 Assistance cadre"
-    DEPARTMENT = "department", "行业部门 Department clerk"
-    AUDITOR = "auditor", "审计/纪检 Auditor"
-    RESEARCHER = "researcher", "研究人员 Researcher"
-    ADMIN = "admin", "系统管理员 Administrator"
-
-
-# Who may see a full ID or phone number (every such view is logged), who may change the
-# registry, and who sees only anonymised aggregates.
-UNMASKING_ROLES = frozenset({Role.COUNTY, Role.TOWN, Role.VILLAGE, Role.ASSISTANCE, Role.AUDITOR, Role.ADMIN})
-EDITING_ROLES = frozenset({Role.COUNTY, Role.TOWN, Role.VILLAGE, Role.ADMIN})
-AGGREGATE_ONLY_ROLES = frozenset({Role.RESEARCHER})
+from neisheng.accounts.access import Role
 
 
 class User(AbstractUser):
@@ -38,17 +22,8 @@ class User(AbstractUser):
     display_name = models.CharField("姓名 name", max_length=64, blank=True)
     phone = models.CharField("手机 phone", max_length=20, blank=True)
 
-    @property
-    def can_unmask(self) -> bool:
-        return self.role in UNMASKING_ROLES
-
-    @property
-    def can_edit(self) -> bool:
-        return self.role in EDITING_ROLES
-
-    @property
-    def sees_persons(self) -> bool:
-        return self.role not in AGGREGATE_ONLY_ROLES
+    # Read by neisheng.platform.scope: people are in scope as the places they work for.
+    division_field = "division_id"
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -75,6 +50,12 @@ class AuditEvent(models.Model):
     object_id = models.CharField("编号 id", max_length=64, blank=True, db_index=True)
     detail = models.JSONField("详情 detail", default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The division the event concerns (a household's village, an uploader's division…),
+    # so scoping the log is one range filter whatever the object type; "" for events of
+    # no division (a whole-registry import, an administrator without one).
+    division_code = models.CharField("区划 division", max_length=12, blank=True, default="", db_index=True)
+
+    division_field = "division_code"
 
     class Meta:
         ordering = ["-at", "-id"]

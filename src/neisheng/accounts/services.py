@@ -17,9 +17,13 @@ def _client_ip(request) -> str | None:
 
 
 @transaction.atomic
-def audit_record(*, user: User | None, action: str, object_type: str = "", object_id: str = "",
-                 detail: dict | None = None, request=None) -> AuditEvent:
+def audit_record(*, user: User | None, action: str, division_code: str | None, object_type: str = "",
+                 object_id: str = "", detail: dict | None = None, request=None) -> AuditEvent:
+    """The one writer of the audit trail. `division_code` is the division the event
+    concerns (required, so no caller can forget it; None or "" for none): the audit log
+    is scoped by it alone (neisheng.platform.audit), whatever the object type."""
     return AuditEvent.objects.create(
+        division_code=division_code or "",
         user=user if (user is not None and user.is_authenticated) else None,
         username=getattr(user, "username", "") or "",
         action=action,
@@ -28,6 +32,10 @@ def audit_record(*, user: User | None, action: str, object_type: str = "", objec
         detail=detail or {},
         ip_address=_client_ip(request),
     )
+
+
+def _division_of(user: User | None) -> str:
+    return (user.division_id or "") if user is not None else ""
 
 
 LOGIN_FAILURES_OVER_LIMIT = "over_limit"
@@ -62,7 +70,7 @@ def audit_login_failure_record(*, username: str, request=None) -> AuditEvent:
         event = in_window.filter(object_id=LOGIN_FAILURES_OVER_LIMIT).order_by("-at", "-id").first()
         if event is None:
             return AuditEvent.objects.create(
-                user=user, username=typed if user is not None else "",
+                user=user, username=typed if user is not None else "", division_code=_division_of(user),
                 action=AuditEvent.Action.LOGIN_FAILED, object_type="user", object_id=LOGIN_FAILURES_OVER_LIMIT,
                 ip_address=address, detail={"over_limit": True, "attempts": 1, "last_at": now.isoformat()},
             )
@@ -74,6 +82,7 @@ def audit_login_failure_record(*, username: str, request=None) -> AuditEvent:
     return AuditEvent.objects.create(
         user=user,
         username=typed,
+        division_code=_division_of(user),
         action=AuditEvent.Action.LOGIN_FAILED,
         object_type="user",
         ip_address=address,
@@ -95,7 +104,8 @@ def api_token_issue(*, username: str, renew: bool = False) -> str:
         Token.objects.filter(user=user).delete()
     token, created = Token.objects.get_or_create(user=user)
     if created:
-        audit_record(user=None, action=AuditEvent.Action.CREATE, object_type="api_token",
+        audit_record(user=None, action=AuditEvent.Action.CREATE, division_code=user.division_id,
+                     object_type="api_token",
                      object_id=str(user.pk), detail={"username": user.username, "renewed": renew})
     return token.key
 
@@ -154,9 +164,11 @@ def demo_users_create(*, county_code: str, password: str | None = None) -> list[
     """
     from django.contrib.auth.password_validation import validate_password
 
-    from neisheng.accounts.models import Role
-    from neisheng.registry.models import Division
+    from neisheng.accounts.access import Role
 
+    # The model a user's division is (the registry's), reached through the relation so
+    # that accounts imports nothing of the apps above it.
+    Division = User._meta.get_field("division").related_model
     code = (county_code or "").strip()
     county = Division.objects.filter(level=3, code__startswith=code[:6]).order_by("code").first() if len(code) >= 6 else None
     if county is None:

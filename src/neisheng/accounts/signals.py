@@ -11,7 +11,8 @@ from neisheng.accounts.services import audit_login_failure_record, audit_record
 
 @receiver(user_logged_in, dispatch_uid="neisheng.accounts.audit_login")
 def record_login(sender, request, user, **kwargs):
-    audit_record(user=user, action="login", object_type="user", object_id=str(user.pk), request=request)
+    audit_record(user=user, action="login", division_code=user.division_id, object_type="user",
+                 object_id=str(user.pk), request=request)
 
 
 @receiver(user_login_failed, dispatch_uid="neisheng.accounts.audit_login_failed")

@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from neisheng.engine import income
 from neisheng.engine.members import in_ages
-from neisheng.engine.schema import HEALTH, HOUSING, LABOR, SCHOOLING
+from neisheng.engine.schema import HEALTH, HOUSING, LABOR, RISK, SCHOOLING
 from neisheng.policy import Policy
 
 MEASURES = (
@@ -39,7 +39,7 @@ MEASURE_LABELS = {
     "disability_allowance": "残疾人两项补贴",
 }
 STUDYING = ("senior", "secondary_vocational", "higher_vocational", "undergraduate_plus")
-RISK_LABELS = {"red": "红色", "yellow": "黄色", "green": "绿色"}
+RISK_LABELS = RISK
 
 
 def _text(value) -> ir.StringValue:

@@ -6,6 +6,7 @@ Chinese headers, types and enumerations from here, so the contract is stated onc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -22,6 +23,14 @@ class Column:
     choices: dict[str, str] = field(default_factory=dict)  # code -> Chinese label
     min_value: int | None = None
     max_value: int | None = None
+    # A regular expression the whole (trimmed) value must match, and the reason code
+    # (engine.validation.REASONS) a value that does not is refused with.
+    pattern: str | None = None
+    pattern_reason: str | None = None
+
+    def matches(self, value: str) -> bool:
+        """Whether `value` fits the column's pattern (always, without one)."""
+        return self.pattern is None or re.fullmatch(self.pattern, value, flags=re.ASCII) is not None
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -126,6 +135,34 @@ LABOR = {
 }
 LABOR_CAPABLE = frozenset({"skilled", "ordinary", "weak"})
 HEALTH = {"healthy": "健康", "chronic": "长期慢性病", "serious": "患有大病", "disabled": "残疾"}
+# Monitoring outcomes (shared/spec/monitoring.md). Models, forms, the API, the CLI and the
+# pages take codes and labels from here; the classification rules emit exactly these codes.
+RISK = {"red": "红色", "yellow": "黄色", "green": "绿色"}
+RISK_ALERT = {"red": "红色预警", "yellow": "黄色预警", "green": "绿色"}  # home-page figures
+RISK_SHORT = {"red": "红", "yellow": "黄", "green": "绿"}  # terminal table headers
+MONITOR_TYPE = {"unstable_lifted": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden_hardship": "突发严重困难户"}
+MONITOR_TYPE_SHORT = {"unstable_lifted": "脱贫不稳定", "marginal": "边缘易致贫", "sudden_hardship": "突发困难"}
+STABILITY = {"stable": "稳定", "consolidating": "巩固", "borderline": "临界"}
+REASON = {
+    "income_below_line": "人均纯收入低于脱贫标准",
+    "food_clothing": "吃穿未保障",
+    "compulsory_education": "义务教育阶段失学辍学",
+    "medical_insurance": "未参加基本医疗保险",
+    "housing": "住房不安全",
+    "water": "饮水不安全",
+    "income_below_threshold": "人均纯收入低于防返贫监测范围",
+    "income_drop": "收入大幅下降",
+    "rigid_expense": "刚性支出较大",
+    "sudden_event": "发生突发事件",
+    "no_members": "无在世成员",
+}
+
+
+def bilingual_choices(labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Django choices whose label is "中文 code" (红色 red), as the risk has always shown."""
+    return [(code, f"{zh} {code}") for code, zh in labels.items()]
+
+
 SOURCE_LABELS = {
     "survey": "入户采集",
     "civil_affairs": "民政",
@@ -176,6 +213,13 @@ LEDGER_ITEMS: dict[str, LedgerItem] = {
 }
 ITEM_LABELS = {code: item.zh for code, item in LEDGER_ITEMS.items()}
 
+# The household number appears in page addresses, API paths and file names, and is the
+# database key (32 characters): letters, digits, "-" and "_" only, as the forms always
+# required. One definition for every table that names a household.
+HOUSEHOLD_ID_PATTERN = r"[0-9A-Za-z_-]{1,32}"
+HOUSEHOLD_ID = Column("household_id", "户编号", "string", pattern=HOUSEHOLD_ID_PATTERN,
+                      pattern_reason="bad_household_id")
+
 DIVISIONS = Table(
     "divisions",
     "行政区划",
@@ -191,7 +235,7 @@ HOUSEHOLDS = Table(
     "households",
     "农户",
     (
-        Column("household_id", "户编号", "string"),
+        HOUSEHOLD_ID,
         Column("village_code", "村代码", "division_code"),
         Column("status", "户类型", "string", choices=STATUS),
         Column("category", "保障类别", "string", choices=CATEGORY),
@@ -214,7 +258,7 @@ PERSONS = Table(
     "家庭成员",
     (
         Column("person_id", "证件号码", "id_number"),
-        Column("household_id", "户编号", "string"),
+        HOUSEHOLD_ID,
         Column("name", "姓名", "string"),
         Column("relation", "与户主关系", "string", choices=RELATION),
         Column("sex", "性别", "string", choices=SEX),
@@ -235,7 +279,7 @@ INCOME_ITEMS = Table(
     "income_items",
     "收支台账",
     (
-        Column("household_id", "户编号", "string"),
+        HOUSEHOLD_ID,
         Column("year", "年度", "int", min_value=1978, max_value=2100),
         Column("item", "项目", "string", choices=ITEM_LABELS),
         Column("amount", "金额(元)", "decimal"),

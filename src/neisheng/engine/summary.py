@@ -13,12 +13,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from neisheng.engine import income
-from neisheng.engine.schema import VILLAGE_LEVEL
+from neisheng.engine.schema import MONITOR_TYPE, RISK, STABILITY, VILLAGE_LEVEL
 from neisheng.policy import Policy
 
-RISKS = ("red", "yellow", "green")
-MONITOR_TYPES = ("unstable_lifted", "sudden_hardship", "marginal")
-STABILITIES = ("stable", "consolidating", "borderline")
+RISKS = tuple(RISK)
+MONITOR_TYPES = tuple(MONITOR_TYPE)
+STABILITIES = tuple(STABILITY)
 FLOAT_SUMS = ("poor_score_sum", "gap1_sum", "gap2_sum", "watts_sum")
 
 

@@ -56,6 +56,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "the same person appears more than once (a person belongs to one household only)",
     ),
     "duplicate_household": ("户编号重复", "the household number is not unique"),
+    "bad_household_id": (
+        "户编号只能由字母、数字、“-”和“_”组成,最长32位",
+        "a household number is up to 32 letters, digits, '-' or '_'",
+    ),
     "duplicate_division": ("区划代码重复", "the division code is not unique"),
     "orphan_row": ("户编号在农户表中不存在", "no household with this number in the households table"),
     "unknown_village": ("村代码不是已知的村级区划", "the village code is not a known village (level 5)"),
@@ -227,6 +231,11 @@ def _coerce_column(raw: pa.ChunkedArray, column: Column, typed: bool, report: _C
         if column.kind == "division_code":
             bad = pc.invert(pc.match_substring_regex(values, r"^\d{12}$"))
             report.add_rows(bad, name, "bad_division_code", raw)
+            values = pc.if_else(bad, pa.scalar(None, pa.string()), values)
+        if column.pattern is not None:
+            # The contract's own pattern (engine.schema), which forms and the API check too.
+            bad = pc.invert(pc.match_substring_regex(values, f"^(?:{column.pattern})$"))
+            report.add_rows(bad, name, column.pattern_reason, raw)
             values = pc.if_else(bad, pa.scalar(None, pa.string()), values)
     elif column.kind == "int":
         if not typed:

@@ -1,47 +1,109 @@
-"""The latest monitoring run's results, loaded from the engine's output files so that
-lists can filter by risk and the household page can show why."""
+"""Monitoring runs and their results, loaded from the engine's output files so that
+lists can filter by risk and the household page can show why.
+
+Every run is kept with its results and the policy it used: "the latest run" is a query
+(`monitoring.selectors.latest_run`), never a deletion, so last year's or last month's
+results stay readable beside today's."""
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.db import models
 
+from neisheng.engine import schema
 from neisheng.engine.measures import MEASURE_LABELS
 
-RISK_CHOICES = [("red", "红色 red"), ("yellow", "黄色 yellow"), ("green", "绿色 green")]
-MONITOR_TYPE_CHOICES = [
-    ("unstable_lifted", "脱贫不稳定户"), ("marginal", "边缘易致贫户"), ("sudden_hardship", "突发严重困难户"),
-]
-STABILITY_CHOICES = [("stable", "稳定"), ("consolidating", "巩固"), ("borderline", "临界")]
+RISK_CHOICES = schema.bilingual_choices(schema.RISK)
+MONITOR_TYPE_CHOICES = list(schema.MONITOR_TYPE.items())
+STABILITY_CHOICES = list(schema.STABILITY.items())
 
 
 class MonitoringRun(models.Model):
+    # A run over the whole registry has no division; a run over one county or town
+    # names it, and `latest_run` finds the newest run covering a division.
+    division_field = "division_code"
+
     year = models.PositiveSmallIntegerField("监测年度 year")
     policy = models.CharField("政策 policy", max_length=200, default="default")
+    policy_text = models.TextField("政策全文 resolved policy", blank=True)
+    policy_sha256 = models.CharField(max_length=64, blank=True)
+    division_code = models.CharField(max_length=12, blank=True, default="")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField("用时(秒) seconds", null=True)
     households = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["year", "-started_at"], name="monitoring_run_year_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.year} #{self.pk} ({self.policy})"
+
+    def resolved_policy(self):
+        """The policy this run used (its stored text), so pages showing the run explain it
+        with its own thresholds; runs from before policies were stored use the default."""
+        if not self.policy_text:
+            from neisheng.policy import load_policy
+
+            return load_policy()
+        return _policy_from_text(self.policy_text, self.policy)
+
+
+@functools.lru_cache(maxsize=32)
+def _policy_from_text(text: str, source: str):
+    # A page shows one run many times; its stored policy is parsed once per process.
+    from neisheng.policy import policy_from_text
+
+    return policy_from_text(text, source=source)
 
 
 class HouseholdResult(models.Model):
-    household = models.OneToOneField(
-        "registry.Household", on_delete=models.CASCADE, primary_key=True, related_name="result"
-    )
+    division_field = "household__village_id"
+
     run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.CASCADE, related_name="monitoring_results"
+    )
     size = models.PositiveSmallIntegerField()
     income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     prev_income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     rigid_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
-    risk = models.CharField("风险 risk", max_length=8, choices=RISK_CHOICES, null=True, db_index=True)
+    risk = models.CharField("风险 risk", max_length=8, choices=RISK_CHOICES, null=True)
     reasons = models.CharField(max_length=300, blank=True)
     monitor_type = models.CharField(max_length=16, choices=MONITOR_TYPE_CHOICES, null=True)
     stability = models.CharField(max_length=16, choices=STABILITY_CHOICES, null=True)
     motivation_score = models.FloatField(null=True)
     motivation_poor = models.BooleanField(null=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "household"], name="monitoring_result_one_per_run"),
+        ]
+        # The lists filter the latest run's results by risk or motivation and join them
+        # to households: (run, risk) and (run, motivation_poor) serve those filters.
+        indexes = [
+            models.Index(fields=["run", "risk"], name="monitoring_result_run_risk"),
+            models.Index(fields=["run", "motivation_poor"], name="monitoring_result_run_poor"),
+            models.Index(fields=["household", "run"], name="monitoring_result_household"),
+        ]
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [r for r in self.reasons.split(";") if r]
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [schema.REASON.get(r, r) for r in self.reason_codes]
+
 
 class RecommendedMeasure(models.Model):
+    division_field = "household__village_id"
+
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="recommended_measures")
     run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures")
     measure = models.CharField(max_length=32, choices=list(MEASURE_LABELS.items()))
@@ -50,3 +112,4 @@ class RecommendedMeasure(models.Model):
 
     class Meta:
         ordering = ["household_id", "id"]
+        indexes = [models.Index(fields=["run", "household"], name="monitoring_measure_run_house")]

@@ -1,4 +1,5 @@
-"""Reads of the monitoring workflow: the latest run, and its results counted under the
+"""Reads of the monitoring workflow: the latest run (a query: every run is kept), its
+results for one household or a list of households, and its results counted under the
 user's division (aggregates only, so every role may see them)."""
 
 from __future__ import annotations
@@ -6,25 +7,107 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from neisheng.accounts.models import User
-from neisheng.accounts.selectors import divisions_under, households_visible_to
-from neisheng.monitoring.models import (
-    MONITOR_TYPE_CHOICES,
-    RISK_CHOICES,
-    HouseholdResult,
-    MonitoringRun,
-)
+from neisheng.divisions import parent_of
+from neisheng.engine import schema
+from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
+from neisheng.platform import scope
 from neisheng.registry.models import Division
 
 
+def _covering(division_code: str) -> list[str]:
+    """The run scopes that cover a division: the whole registry ("") and the division
+    with each division above it."""
+    codes = [""]
+    code = division_code
+    while code:
+        codes.append(code)
+        code = parent_of(code)
+    return codes
+
+
+def latest_run(year: int | None = None, division_code: str | None = None) -> MonitoringRun | None:
+    """The newest run (of `year`, when given) whose scope covers `division_code` (a run
+    over the whole registry covers every division). Earlier runs stay in the database."""
+    runs = MonitoringRun.objects.all()
+    if year is not None:
+        runs = runs.filter(year=year)
+    if division_code:
+        runs = runs.filter(division_code__in=_covering(division_code))
+    return runs.order_by("-started_at", "-pk").first()
+
+
 def run_latest() -> MonitoringRun | None:
-    return MonitoringRun.objects.order_by("-started_at", "-pk").first()
+    return latest_run()
 
 
-def results_visible_to(user: User) -> QuerySet[HouseholdResult]:
-    return HouseholdResult.objects.filter(household__in=households_visible_to(user))
+def latest_run_for(user: User) -> MonitoringRun | None:
+    """The newest run covering the user's division (any run, for an administrator)."""
+    return latest_run(division_code=user.division_id or None)
+
+
+def latest_results(run: MonitoringRun | None = None) -> QuerySet[HouseholdResult]:
+    """The results of `run` (default: the latest run); none when no run was loaded."""
+    run = run if run is not None else latest_run()
+    if run is None:
+        return HouseholdResult.objects.none()
+    return HouseholdResult.objects.filter(run=run)
+
+
+def results_visible_to(user: User, run: MonitoringRun | None = None) -> QuerySet[HouseholdResult]:
+    """The latest run's results (or `run`'s) for the households in the user's scope."""
+    run = run if run is not None else latest_run_for(user)
+    return scope.visible_to(user, latest_results(run))
+
+
+def result_for(household, run: MonitoringRun | None = None) -> HouseholdResult | None:
+    """One household's result in `run` (default: the latest run covering its village)."""
+    run = run if run is not None else latest_run(division_code=household.village_id)
+    if run is None:
+        return None
+    return HouseholdResult.objects.filter(run=run, household=household).select_related("run").first()
+
+
+def measures_for(result: HouseholdResult) -> QuerySet[RecommendedMeasure]:
+    """The measures recommended to a household in the run of `result`."""
+    return RecommendedMeasure.objects.filter(run_id=result.run_id, household_id=result.household_id)
+
+
+def household_card(household, run: MonitoringRun | None = None) -> dict | None:
+    """What the household page shows of a run (default: the latest covering it): the
+    result, its reasons and measures, and the policy THAT run used (its thresholds), not
+    today's default. None when the run has no result for the household."""
+    result = result_for(household, run)
+    if result is None:
+        return None
+    return {
+        "result": result,
+        "run": result.run,
+        "run_policy": result.run.resolved_policy(),
+        "reasons": result.reason_labels,
+        "measures": list(measures_for(result)),
+        "risk_labels": schema.RISK,
+    }
+
+
+def with_latest_result(households: QuerySet, run: MonitoringRun | None, name: str = "latest_result") -> QuerySet:
+    """Households with `name` as a relation to their result in `run` (a LEFT JOIN on the
+    unique (run, household) pair, so each household stays one row): filter or count by
+    `latest_result__risk`, `latest_result__motivation_poor`. No run: every value is null."""
+    return households.annotate(**{name: FilteredRelation("monitoring_results", condition=Q(monitoring_results__run=run))})
+
+
+def with_latest_risk(households: QuerySet, run: MonitoringRun | None = None) -> QuerySet:
+    """Households annotated with `risk`, their risk in the latest run (null when none)."""
+    run = run if run is not None else latest_run()
+    return with_latest_result(households, run, "latest_risk_result").annotate(risk=F("latest_risk_result__risk"))
+
+
+def latest_risks(household_ids: list[str], run: MonitoringRun | None = None) -> dict[str, str | None]:
+    """household number → risk in the latest run, for one page of a list."""
+    return dict(latest_results(run).filter(household_id__in=household_ids).values_list("household_id", "risk"))
 
 
 @dataclass
@@ -47,8 +130,8 @@ class RiskCounts:
             self.motivation_poor += n
 
     def cells(self) -> list[int]:
-        return [self.households, *(self.risk[r] for r, _ in RISK_CHOICES),
-                *(self.monitor_type[t] for t, _ in MONITOR_TYPE_CHOICES), self.motivation_poor]
+        return [self.households, *(self.risk[r] for r in schema.RISK),
+                *(self.monitor_type[t] for t in schema.MONITOR_TYPE), self.motivation_poor]
 
     def labelled(self) -> list[tuple[str, int]]:
         """(column label, count) pairs, for the phone layout's cell labels."""
@@ -56,15 +139,15 @@ class RiskCounts:
 
 
 COLUMNS = [
-    ("户数", "households"), *((label.split()[0], f"risk {code}") for code, label in RISK_CHOICES),
-    *((label, code) for code, label in MONITOR_TYPE_CHOICES), ("内生动力不足", "motivation poor"),
+    ("户数", "households"), *((label, f"risk {code}") for code, label in schema.RISK.items()),
+    *((label, code) for code, label in schema.MONITOR_TYPE.items()), ("内生动力不足", "motivation poor"),
 ]
 
 
 def _breakdown_divisions(user: User) -> list[Division]:
     """The divisions one level below the user's (a village cadre: the village itself);
     an administrator without a division gets the top divisions in the registry."""
-    under = divisions_under(user)
+    under = scope.visible_to(user, Division)
     if user.division_id is None:
         top = under.filter(parent__isnull=True)
         if top.count() == 1:
@@ -74,14 +157,15 @@ def _breakdown_divisions(user: User) -> list[Division]:
     return list(under.filter(parent_id=user.division_id)) or [user.division]
 
 
-def risk_overview(user: User) -> tuple[RiskCounts, list[RiskCounts]]:
-    """The user's whole scope, and one row per division one level below."""
+def risk_overview(user: User, run: MonitoringRun | None = None) -> tuple[RiskCounts, list[RiskCounts]]:
+    """The user's whole scope, and one row per division one level below, from the latest
+    run covering the user's division (or `run`)."""
     total = RiskCounts(code=user.division_id or "", name=user.division.name if user.division_id else "")
     divisions = _breakdown_divisions(user)
     rows = [RiskCounts(code=d.code, name=d.name) for d in divisions]
     prefixes = [(d.prefix, counts) for d, counts in zip(divisions, rows)]
     grouped = (
-        results_visible_to(user)
+        results_visible_to(user, run)
         .values("household__village_id", "risk", "monitor_type", "motivation_poor")
         .annotate(n=Count("pk"))
         .order_by()

@@ -3,7 +3,9 @@ and loading the engine's results so that pages can filter by risk and explain wh
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,7 +14,7 @@ import pyarrow.parquet as pq
 from django.db import transaction
 
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
-from neisheng.web.bulk import insert_rows
+from neisheng.platform.bulk import insert_rows
 
 RESULT_FIELDS = [
     "size", "income_pc", "prev_income_pc", "rigid_pc", "risk", "reasons", "monitor_type",
@@ -32,9 +34,15 @@ def _registry_households() -> pa.Array:
 
 
 @transaction.atomic
-def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str) -> MonitoringRun:
+def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str, policy_text: str = "",
+                            started_by=None, seconds: float | None = None,
+                            division_code: str = "") -> MonitoringRun:
     """Load household_results.parquet and measures.parquet (as `neisheng monitor` writes
-    them) for the households in the registry, replacing the previous run's results.
+    them) for the households in the registry as a new run. Earlier runs and their results
+    are kept; "the latest run" is `selectors.latest_run`.
+
+    `policy_text` is the resolved policy the run used (`policy.resolved_policy_text`),
+    stored with its SHA-256 so pages explain this run with its own thresholds.
 
     A household may have left the registry between the export and the load; its results
     are dropped rather than failing the whole run."""
@@ -45,10 +53,11 @@ def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str) -> 
     measures = pq.read_table(out_dir / "measures.parquet")
     measures = measures.filter(pc.is_in(measures["household_id"], value_set=known))
 
-    # One result per household: the previous run's rows go, its MonitoringRun stays as history.
-    RecommendedMeasure.objects.all().delete()
-    HouseholdResult.objects.all().delete()
-    run = MonitoringRun.objects.create(year=year, policy=policy_source, households=results.num_rows)
+    run = MonitoringRun.objects.create(
+        year=year, policy=policy_source, households=results.num_rows, policy_text=policy_text,
+        policy_sha256=hashlib.sha256(policy_text.encode("utf-8")).hexdigest() if policy_text else "",
+        started_by=started_by, seconds=seconds, division_code=division_code,
+    )
     results = results.append_column("run_id", pa.array([run.pk] * results.num_rows, pa.int64()))
     measures = measures.append_column("run_id", pa.array([run.pk] * measures.num_rows, pa.int64()))
     measures = measures.set_column(
@@ -59,15 +68,19 @@ def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str) -> 
     return run
 
 
-def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path) -> MonitoringRun:
+def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path,
+                   started_by=None) -> MonitoringRun:
     """Monitor the registry as it stands in the database: export it as a snapshot in
-    `work_dir`, run the engine (embedded DuckDB) and load the results."""
-    from neisheng.engine import catalog, monitor
-    from neisheng.policy import PolicyError, load_policy
-    from neisheng.transfers.services import snapshot_export
+    `work_dir`, run the engine (embedded DuckDB) and load the results as a new run that
+    keeps the resolved policy it used, who started it and how long it took."""
+    from neisheng.engine import backend, monitor
+    from neisheng.policy import PolicyError, load_policy, resolved_policy_text
+    from neisheng.registry.snapshots import snapshot_export
 
+    started = time.perf_counter()
     try:
         policy = load_policy(policy_path)
+        policy_text = resolved_policy_text(policy_path)
     except PolicyError as exc:
         raise MonitoringError(str(exc)) from exc
     if policy.year != year:
@@ -81,10 +94,13 @@ def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path
         # A table left from an earlier export must not be read as part of this one.
         shutil.rmtree(stale, ignore_errors=True)
     snapshot_export(directory=snapshot_dir, fmt="parquet", headers="en")
-    con = catalog.connect("duckdb")
+    con = backend.connect("duckdb")
     try:
-        tables, divisions = catalog.open_snapshot(con, snapshot_dir)
-        catalog.write_results(con, monitor(tables, divisions, policy), out_dir)
+        tables, divisions = backend.open_snapshot(con, snapshot_dir)
+        backend.write_results(con, monitor(tables, divisions, policy), out_dir)
     finally:
         con.disconnect()
-    return monitoring_results_load(out_dir=out_dir, year=year, policy_source=policy.source)
+    return monitoring_results_load(
+        out_dir=out_dir, year=year, policy_source=policy.source, policy_text=policy_text,
+        started_by=started_by, seconds=time.perf_counter() - started,
+    )

@@ -1,59 +1,43 @@
 """REST API of the registry (Django REST Framework), with the same scope rules as pages.
 
-Every queryset starts from accounts.selectors, so a row outside the user's division is
+Every viewset is a platform.api.ScopedViewSet, so a row outside the user's division is
 never listed and its detail URL answers 404, exactly as if it did not exist. Writes go
 through registry.services, the same functions the web forms use, so the history and
-the audit trail are the same whichever way a record was changed.
+the audit trail are the same whichever way a record was changed. Values other apps keep
+about households (monitoring's risk) come through platform.extensions.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework import mixins, serializers
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
-from neisheng.accounts.selectors import (
-    divisions_under,
-    divisions_visible_to,
-    households_visible_to,
-    ledger_visible_to,
-    person_key_is_well_formed,
-    persons_visible_to,
-)
-from neisheng.accounts.services import audit_record
+from neisheng.accounts.access import PERSONS_READ, REGISTRY_EDIT
 from neisheng.engine import schema
-from neisheng.monitoring.models import MONITOR_TYPE_CHOICES, RISK_CHOICES, HouseholdResult
+from neisheng.platform import scope
+from neisheng.platform.access import capability_permission
+from neisheng.platform.api import UNMASK_PARAMETER, ScopedViewSet, extra_urls, router
+from neisheng.platform.extensions import household_attributes, households_annotated
 from neisheng.registry import api_filters, services
 from neisheng.registry.lookups import looks_like_id_number, person_by_id_number
 from neisheng.registry.models import Division, Household, IncomeItem, Person
-from neisheng.registry.permissions import EditsIfRoleAllows, SeesPersons
+from neisheng.registry.reveal import person_key_is_well_formed
 from neisheng.registry.serializers import (
     DivisionSerializer,
-    HouseholdResultSerializer,
     HouseholdSerializer,
     IncomeItemSerializer,
     PersonSerializer,
     SummarySerializer,
 )
 from neisheng.registry.versions import with_versions
-
-UNMASK_PARAMETER = OpenApiParameter(
-    "unmask", OpenApiTypes.BOOL, description=(
-        "1: show full ID numbers (roles allowed to unmask only, otherwise 403); every person "
-        "shown in full is recorded in the audit trail as view_unmasked"
-    ),
-)
-UNMASK_FORBIDDEN = "您的角色不能查看完整证件号码 (your role may not see full ID numbers)"
-
 
 VERSION_REQUIRED = ("请附上读取记录时得到的 version (send the version you read with every change, "
                     "so that nobody's change is silently undone)")
@@ -74,64 +58,19 @@ class EditConflictError(APIException):
         }
 
 
-def _as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError(error.messages)
+class RegistryViewSet(ScopedViewSet):
+    """The registry's rows: households and persons for roles that see them, changes for
+    roles that edit, each row read with its version (optimistic locking)."""
 
+    permission_classes = (IsAuthenticated, capability_permission(PERSONS_READ),
+                          capability_permission(REGISTRY_EDIT, writes_only=True))
 
-class ScopedViewSet(viewsets.GenericViewSet):
-    """Common ground: the list filter, and the unmasking that person payloads share."""
-
-    permission_classes = (IsAuthenticated, SeesPersons, EditsIfRoleAllows)
-    filter_class: type[serializers.Serializer] | None = None
-    model = None
-    reveals_id_numbers = False
-
-    def scoped_queryset(self):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        queryset = self.scoped_queryset()
-        if hasattr(self.model, "history"):
-            queryset = with_versions(queryset)
-        if self.action == "list" and self.filter_class is not None:
-            # .dict(): a QueryDict would read a missing boolean parameter as false.
-            parameters = self.filter_class(data=self.request.query_params.dict())
-            parameters.is_valid(raise_exception=True)
-            queryset = parameters.apply(queryset)
-        return queryset
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.unmask = self.reveals_id_numbers and api_filters.wants_unmask(request)
-        self.revealed: set[str] = set()
-        if self.unmask and not request.user.can_unmask:
-            raise PermissionDenied(UNMASK_FORBIDDEN)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["unmask"] = getattr(self, "unmask", False)
-        context["revealed"] = getattr(self, "revealed", set())
-        return context
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        revealed = getattr(self, "revealed", None)
-        if revealed and response.status_code < 400:
-            for number in sorted(revealed):
-                audit_record(user=request.user, action="view_unmasked", object_type="person",
-                             object_id=number, detail={"via": "api", "path": request.path}, request=request)
-            revealed.clear()
-        return response
+    def decorate_queryset(self, queryset):
+        return with_versions(queryset) if hasattr(self.model, "history") else queryset
 
     def write(self, service, **kwargs):
         try:
-            return service(user=self.request.user, request=self.request, **kwargs)
-        except DjangoValidationError as error:
-            raise _as_api_error(error) from None
+            return super().write(service, **kwargs)
         except services.EditConflict as conflict:
             raise EditConflictError(conflict) from None
 
@@ -145,13 +84,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
 
 class ReadWriteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                       mixins.UpdateModelMixin, ScopedViewSet):
+                       mixins.UpdateModelMixin, RegistryViewSet):
     """List, read, create and change; nothing is deleted through the API (a person who
     has died is marked alive=false, and the history keeps every earlier state)."""
 
 
 @extend_schema_view(list=extend_schema(parameters=[api_filters.DivisionFilter]))
-class DivisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class DivisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RegistryViewSet):
     """行政区划 Divisions: the user's own division, everything below it, and its ancestors
     (for breadcrumbs). Open to every role, researchers included."""
 
@@ -163,7 +102,7 @@ class DivisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     lookup_value_regex = "[0-9]{12}"
 
     def scoped_queryset(self):
-        return divisions_visible_to(self.request.user)
+        return scope.visible_to(self.request.user, Division, ancestors=True)
 
 
 @extend_schema_view(list=extend_schema(parameters=[api_filters.HouseholdFilter]))
@@ -181,16 +120,16 @@ class HouseholdViewSet(ReadWriteViewSet):
     lookup_field = "household_id"
     lookup_value_regex = "[^/]+"
 
-    def scoped_queryset(self):
+    def base_queryset(self):
         living = (
             Person.objects.filter(household=OuterRef("pk"), alive=True)
             .order_by().values("household").annotate(n=Count("pk")).values("n")
         )
-        return (
-            households_visible_to(self.request.user)
-            .select_related("village", "result")
+        households = (
+            Household.objects.select_related("village")
             .annotate(living_members=Coalesce(Subquery(living, output_field=IntegerField()), 0))
         )
+        return households_annotated(households, household_attributes(in_payload=True))
 
     def perform_create(self, serializer):
         serializer.instance = self.write(services.household_create, values=dict(serializer.validated_data))
@@ -274,9 +213,9 @@ class PersonViewSet(HouseholdRecordViewSet):
     lookup_field = "person_id"
     lookup_value_regex = "[^/]+"
 
-    def scoped_queryset(self):
+    def base_queryset(self):
         # The person ID breaks ties (twins) so that pages never repeat or skip anyone.
-        return persons_visible_to(self.request.user).order_by("household_id", "birth_date", "person_id")
+        return Person.objects.select_related("household").order_by("household_id", "birth_date", "person_id")
 
     def get_object(self):
         address = self.kwargs[self.lookup_field]
@@ -312,41 +251,12 @@ class IncomeItemViewSet(HouseholdRecordViewSet):
     filter_class = api_filters.IncomeItemFilter
     model = IncomeItem
 
-    def scoped_queryset(self):
-        return ledger_visible_to(self.request.user).order_by("household_id", "year", "item", "id")
+    def base_queryset(self):
+        return IncomeItem.objects.order_by("household_id", "year", "item", "id")
 
     create_service = staticmethod(services.ledger_item_create)
     update_service = staticmethod(services.ledger_item_update)
     updated_as = "item"
-
-
-@extend_schema_view(
-    list=extend_schema(parameters=[api_filters.HouseholdResultFilter, UNMASK_PARAMETER]),
-    retrieve=extend_schema(parameters=[UNMASK_PARAMETER]),
-)
-class HouseholdResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """监测结果 The latest monitoring run's result for each household under the user's
-    division, addressed by household number, with the recommended measures.
-
-    A measure aimed at one member carries that member's ID number, masked unless
-    `?unmask=1` (same rules and audit as /api/persons/). Read only; researchers get 403.
-    """
-
-    serializer_class = HouseholdResultSerializer
-    filter_class = api_filters.HouseholdResultFilter
-    model = HouseholdResult
-    reveals_id_numbers = True
-    lookup_field = "household_id"
-    lookup_url_kwarg = "household_id"
-    lookup_value_regex = "[^/]+"
-
-    def scoped_queryset(self):
-        return (
-            HouseholdResult.objects.filter(household__in=households_visible_to(self.request.user))
-            .select_related("household", "run")
-            .prefetch_related("household__recommended_measures")
-            .order_by("household_id")
-        )
 
 
 def _counts(rows, field: str, codes, missing: str | None = None) -> dict[str, int]:
@@ -377,10 +287,10 @@ class SummaryView(APIView):
         parameters = api_filters.SummaryParameters(data=request.query_params.dict())
         parameters.is_valid(raise_exception=True)
         division = parameters.validated_data.get("division") or request.user.division
-        if division is not None and not divisions_under(request.user).filter(pk=division.pk).exists():
+        if division is not None and not scope.visible_to(request.user, Division).filter(pk=division.pk).exists():
             raise NotFound("不在您的管辖范围内 (outside your division)")
-        households = api_filters.under(households_visible_to(request.user), "village_id", division)
-        persons = api_filters.under(persons_visible_to(request.user), "household__village_id", division)
+        households = api_filters.under(scope.visible_to(request.user, Household), "village_id", division)
+        persons = api_filters.under(scope.visible_to(request.user, Person), "household__village_id", division)
 
         def grouped(field):
             return households.order_by().values(field).annotate(n=Count("pk"))
@@ -391,21 +301,17 @@ class SummaryView(APIView):
             "persons": persons.filter(alive=True).count(),
             "by_status": _counts(grouped("status"), "status", schema.STATUS),
             "by_category": _counts(grouped("category"), "category", schema.CATEGORY),
-            "by_risk": _counts(grouped("result__risk"), "result__risk", dict(RISK_CHOICES), "none"),
-            "by_monitor_type": _counts(grouped("result__monitor_type"), "result__monitor_type",
-                                       dict(MONITOR_TYPE_CHOICES), "none"),
         }
+        # Counts by values other apps keep about households (by_risk, …): platform.extensions.
+        for attribute in household_attributes(summarised=True):
+            counted = households_annotated(households.order_by(), [attribute])
+            data[attribute.summary] = _counts(counted.values(attribute.name).annotate(n=Count("pk")),
+                                              attribute.name, attribute.choices, "none")
         return Response(SummarySerializer(data).data)
 
 
-router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="api-division")
 router.register("households", HouseholdViewSet, basename="api-household")
 router.register("persons", PersonViewSet, basename="api-person")
 router.register("income-items", IncomeItemViewSet, basename="api-income-item")
-router.register("household-results", HouseholdResultViewSet, basename="api-household-result")
-
-urlpatterns = [
-    path("summary/", SummaryView.as_view(), name="api-summary"),
-    *router.urls,
-]
+extra_urls.append(path("summary/", SummaryView.as_view(), name="api-summary"))

@@ -1,7 +1,7 @@
 """Query parameters of the registry API's lists, checked like any other input: an unknown
 code is a 400 naming the parameter, not an empty list that looks like "no households".
 
-Each filter only narrows a queryset that already came from accounts.selectors, so it
+Each filter only narrows a queryset that already came from neisheng.platform.scope, so it
 can never widen what a user sees."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from neisheng.engine import schema
-from neisheng.monitoring.models import MONITOR_TYPE_CHOICES, RISK_CHOICES
+from neisheng.platform.extensions import household_attributes, households_annotated
 from neisheng.registry.models import Division
 from neisheng.registry.serializers import message
 
@@ -21,14 +21,14 @@ def wants_unmask(request) -> bool:
     return request.query_params.get("unmask", "").strip().lower() in TRUE_VALUES
 
 
-def _choice(mapping, help_text: str) -> serializers.ChoiceField:
+def choice_parameter(mapping, help_text: str) -> serializers.ChoiceField:
     return serializers.ChoiceField(
         choices=list(mapping), required=False, help_text=help_text,
         error_messages={"invalid_choice": message("unknown_code")},
     )
 
 
-class _DivisionParameter(serializers.Serializer):
+class DivisionParameter(serializers.Serializer):
     division = serializers.CharField(
         required=False, help_text="区划代码: only what lies under this division (12 digits)",
     )
@@ -41,7 +41,7 @@ class _DivisionParameter(serializers.Serializer):
 
 
 def code_bounds(division: Division) -> tuple[str, str]:
-    """The codes under a division, as accounts.selectors reads a user's scope."""
+    """The codes under a division, as neisheng.platform.scope reads a user's scope."""
     return division.prefix.ljust(12, "0"), division.prefix.ljust(12, "9")
 
 
@@ -66,10 +66,18 @@ class DivisionFilter(serializers.Serializer):
         return queryset
 
 
-class HouseholdFilter(_DivisionParameter):
-    status = _choice(schema.STATUS, "户类型")
-    category = _choice(schema.CATEGORY, "保障类别")
-    risk = _choice(dict(RISK_CHOICES), "风险 of the latest monitoring run")
+class HouseholdFilter(DivisionParameter):
+    """The household's own fields, and a parameter for each value other apps keep about
+    households (platform.extensions, e.g. monitoring's `risk`)."""
+
+    status = choice_parameter(schema.STATUS, "户类型")
+    category = choice_parameter(schema.CATEGORY, "保障类别")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for attribute in household_attributes(filterable=True):
+            fields[attribute.name] = choice_parameter(attribute.choices, attribute.help_text or attribute.label)
+        return fields
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         data = self.validated_data
@@ -77,12 +85,14 @@ class HouseholdFilter(_DivisionParameter):
         for name in ("status", "category"):
             if name in data:
                 queryset = queryset.filter(**{name: data[name]})
-        if "risk" in data:
-            queryset = queryset.filter(result__risk=data["risk"])
+        chosen = [a for a in household_attributes(filterable=True) if a.name in data]
+        if chosen:
+            queryset = households_annotated(queryset, chosen)
+            queryset = queryset.filter(**{a.name: data[a.name] for a in chosen})
         return queryset
 
 
-class PersonFilter(_DivisionParameter):
+class PersonFilter(DivisionParameter):
     household = serializers.CharField(required=False, help_text="户编号: the members of this household")
     alive = serializers.BooleanField(required=False, allow_null=True, default=None,
                                      help_text="true: living only; false: deceased only")
@@ -97,10 +107,10 @@ class PersonFilter(_DivisionParameter):
         return queryset
 
 
-class IncomeItemFilter(_DivisionParameter):
+class IncomeItemFilter(DivisionParameter):
     household = serializers.CharField(required=False, help_text="户编号")
     year = serializers.IntegerField(required=False, help_text="年度")
-    item = _choice(schema.ITEM_LABELS, "项目")
+    item = choice_parameter(schema.ITEM_LABELS, "项目")
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         data = self.validated_data
@@ -111,18 +121,5 @@ class IncomeItemFilter(_DivisionParameter):
         return queryset
 
 
-class HouseholdResultFilter(_DivisionParameter):
-    risk = _choice(dict(RISK_CHOICES), "风险")
-    monitor_type = _choice(dict(MONITOR_TYPE_CHOICES), "监测对象类型")
-
-    def apply(self, queryset: QuerySet) -> QuerySet:
-        data = self.validated_data
-        queryset = under(queryset, "household__village_id", data.get("division"))
-        for name in ("risk", "monitor_type"):
-            if name in data:
-                queryset = queryset.filter(**{name: data[name]})
-        return queryset
-
-
-class SummaryParameters(_DivisionParameter):
+class SummaryParameters(DivisionParameter):
     pass

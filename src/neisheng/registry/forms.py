@@ -4,7 +4,6 @@ cadre typing a record and a clerk importing a workbook are told the same thing."
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django import forms
@@ -13,14 +12,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from neisheng import ids
-from neisheng.accounts.selectors import divisions_under
 from neisheng.engine import schema
 from neisheng.engine.validation import REASONS
+from neisheng.platform import scope
 from neisheng.registry.lookups import ALREADY_REGISTERED
-from neisheng.registry.models import Household, IncomeItem, Person
+from neisheng.registry.models import Division, Household, IncomeItem, Person
 from neisheng.registry.versions import record_version
-
-HOUSEHOLD_NUMBER = re.compile(r"[0-9A-Za-z_-]+")
 
 
 def reason(code: str) -> str:
@@ -89,7 +86,7 @@ class HouseholdForm(forms.ModelForm):
         if editing:
             del self.fields["household_id"]
         # Only villages the user may work in; a village cadre gets exactly one.
-        villages = divisions_under(user).filter(level=schema.VILLAGE_LEVEL).order_by("code")
+        villages = scope.visible_to(user, Division).filter(level=schema.VILLAGE_LEVEL).order_by("code")
         self.fields["village"].queryset = villages
         self.fields["village"].label_from_instance = lambda d: f"{d.name}({d.code})"
         self.fields["village"].error_messages["invalid_choice"] = reason("unknown_village")
@@ -105,9 +102,9 @@ class HouseholdForm(forms.ModelForm):
 
     def clean_household_id(self):
         value = self.cleaned_data["household_id"].strip()
-        if not HOUSEHOLD_NUMBER.fullmatch(value):
-            # The number appears in page addresses and file names.
-            raise forms.ValidationError("户编号只能由字母、数字、“-”和“_”组成")
+        if not schema.HOUSEHOLDS.column("household_id").matches(value):
+            # The contract's pattern: `neisheng validate`, uploads and the API refuse the same.
+            raise forms.ValidationError(reason("bad_household_id"), code="bad_household_id")
         if Household.objects.filter(pk=value).exists():
             # The same words wherever the household is (registry.lookups); the view audits it.
             raise forms.ValidationError(ALREADY_REGISTERED[0], code="already_registered")

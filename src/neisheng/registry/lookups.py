@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from neisheng.accounts.selectors import persons_visible_to, user_may_unmask
+from neisheng.accounts.access import PERSON_UNMASK, user_may
 from neisheng.accounts.services import audit_record
+from neisheng.platform import scope
 from neisheng.registry.models import Person
 
 LOOKUP_ACTION = "view_unmasked"
@@ -33,10 +34,10 @@ def normalised_id_number(text: str) -> str:
 def id_number_lookup_record(*, user, number: str, via: str, allowed: bool, found: bool, request=None) -> None:
     """One audit event for one lookup by full ID number. The village is that of the
     person with the number wherever they are registered, so the division's administrator
-    sees probes of their people even from outside (accounts.selectors.audit_events_visible_to)."""
+    sees probes of their people even from outside (the event's division is that village)."""
     village = (Person.objects.filter(pk=number).values_list("household__village_id", flat=True).first())
     audit_record(
-        user=user, action=LOOKUP_ACTION, object_type="person", object_id=number,
+        user=user, action=LOOKUP_ACTION, division_code=village, object_type="person", object_id=number,
         detail={"lookup": "id_number", "via": via, "allowed": allowed, "found": found, "village": village,
                 **({"path": request.path} if request is not None else {})},
         request=request,
@@ -47,8 +48,8 @@ def person_by_id_number(user, text: str, *, via: str, request=None) -> Person | 
     """The person in the user's scope with this full ID number, audited; None for a role
     that may not unmask, exactly as for a number nobody in scope has."""
     number = normalised_id_number(text)
-    allowed = user_may_unmask(user)
-    person = persons_visible_to(user).filter(pk=number).first() if allowed else None
+    allowed = user_may(user, PERSON_UNMASK)
+    person = scope.visible_to(user, Person).filter(pk=number).first() if allowed else None
     id_number_lookup_record(user=user, number=number, via=via, allowed=allowed, found=person is not None,
                             request=request)
     return person
@@ -78,6 +79,6 @@ def already_registered_record(*, user, object_type: str, number: str, via: str, 
         village = Person.objects.filter(pk=number).values_list("household__village_id", flat=True).first()
     else:
         village = Household.objects.filter(pk=number).values_list("village_id", flat=True).first()
-    audit_record(user=user, action="create", object_type=object_type, object_id=number,
+    audit_record(user=user, action="create", division_code=village, object_type=object_type, object_id=number,
                  detail={"refused": "already_registered", "via": via, "village": village},
                  request=request)

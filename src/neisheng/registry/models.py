@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
+from neisheng.divisions import PREFIX_LENGTH
 from neisheng.engine import schema
 
 
@@ -28,6 +29,9 @@ class Division(models.Model):
         related_name="children", db_column="parent_code",
     )
 
+    # Where each model's division code is, for neisheng.platform.scope.
+    division_field = "code"
+
     class Meta:
         ordering = ["code"]
 
@@ -38,9 +42,6 @@ class Division(models.Model):
     def prefix(self) -> str:
         """The significant digits of the code: every division below shares them."""
         return self.code[: PREFIX_LENGTH[self.level]]
-
-
-PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 
 
 class Household(models.Model):
@@ -68,6 +69,8 @@ class Household(models.Model):
         "突发事件 sudden event", max_length=16, choices=_choices(schema.SUDDEN_EVENT), default="none"
     )
     history = HistoricalRecords()
+
+    division_field = "village_id"
 
     class Meta:
         ordering = ["household_id"]
@@ -108,6 +111,8 @@ class Person(models.Model):
     employed_months = models.PositiveSmallIntegerField("务工月数 months of wage work", default=0)
     history = HistoricalRecords()
 
+    division_field = "household__village_id"
+
     class Meta:
         ordering = ["household_id", "birth_date"]
 
@@ -122,6 +127,8 @@ class IncomeItem(models.Model):
     amount = models.DecimalField("金额(元) amount (yuan)", max_digits=14, decimal_places=2)
     source = models.CharField("来源 source", max_length=32, default="survey")
     history = HistoricalRecords()
+
+    division_field = "household__village_id"
 
     class Meta:
         ordering = ["household_id", "year", "item"]

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from neisheng import ids
+from neisheng.accounts.access import PERSON_UNMASK, user_may
 from neisheng.accounts.masking import mask_id_number
-from neisheng.accounts.selectors import divisions_under, households_visible_to, user_may_unmask
 from neisheng.engine import schema
 from neisheng.engine.validation import REASONS as CONTRACT_REASONS
-from neisheng.monitoring.models import HouseholdResult
+from neisheng.platform import scope
+from neisheng.platform.api import UnmaskingMixin
+from neisheng.platform.extensions import (
+    HouseholdAttribute,
+    household_attributes,
+    households_annotated,
+)
 from neisheng.registry.lookups import ALREADY_REGISTERED, already_registered_record
 from neisheng.registry.models import Division, Household, IncomeItem, Person
 from neisheng.registry.versions import record_version
@@ -30,7 +35,6 @@ API_REASONS = {
     "immutable": ("创建后不能修改", "cannot be changed once created"),
     "person_moves": ("不能在此更换成员所属的户", "a member cannot be moved to another household here"),
     "unknown_source": ("不是允许的来源", "not one of the allowed sources"),
-    "bad_household_id": ("户编号不能含有“/”或空白", "a household number may not contain '/' or spaces"),
     "id_number": ("证件号码", "ID number"),
     "already_registered": ALREADY_REGISTERED,
 }
@@ -154,7 +158,7 @@ def _key_optional_on_update(serializer: serializers.Serializer, fields: dict, ke
 
 
 def _household_in_scope(serializer: serializers.Serializer, household_id: str) -> Household:
-    household = households_visible_to(_user(serializer)).filter(pk=household_id).first()
+    household = scope.visible_to(_user(serializer), Household).filter(pk=household_id).first()
     if household is None:
         raise serializers.ValidationError(message("household_outside_scope"))
     return household
@@ -168,6 +172,26 @@ class DivisionSerializer(serializers.ModelSerializer):
         model = Division
         fields = ("code", "name", "level", "level_label", "parent")
         read_only_fields = fields
+
+
+class HouseholdAttributeField(serializers.ChoiceField):
+    """A read-only value another app keeps about a household (platform.extensions), read
+    from the annotation the viewset adds, or looked up for a household just saved."""
+
+    def __init__(self, attribute: HouseholdAttribute):
+        self.attribute = attribute
+        super().__init__(choices=list(attribute.choices), read_only=True, allow_null=True,
+                         help_text=attribute.help_text or attribute.label)
+
+    def get_attribute(self, household: Household):
+        name = self.attribute.name
+        if hasattr(household, name):
+            return getattr(household, name)
+        rows = households_annotated(Household.objects.filter(pk=household.pk), [self.attribute])
+        return rows.values_list(name, flat=True).first()
+
+    def to_representation(self, value):
+        return value
 
 
 class HouseholdSerializer(_Versioned, serializers.ModelSerializer):
@@ -193,7 +217,6 @@ class HouseholdSerializer(_Versioned, serializers.ModelSerializer):
     willingness = contract_field("households", "willingness", Household)
     sudden_event = contract_field("households", "sudden_event", Household)
     members = serializers.SerializerMethodField(help_text="在世成员数 living members")
-    risk = serializers.SerializerMethodField(help_text="最近一次监测的风险等级 risk of the latest monitoring run")
 
     class Meta:
         model = Household
@@ -201,27 +224,26 @@ class HouseholdSerializer(_Versioned, serializers.ModelSerializer):
             "household_id", "village", "village_name", "status", "status_label", "category",
             "category_label", "housing", "water", "food_clothing_ok", "poverty_cause", "lifted_year",
             "cooperative_member", "industry_linked", "credit_access", "participates_village_affairs",
-            "willingness", "sudden_event", "members", "risk",
+            "willingness", "sudden_event", "members",
         )
 
     def get_fields(self):
-        return _key_optional_on_update(self, super().get_fields(), "household_id")
+        fields = _key_optional_on_update(self, super().get_fields(), "household_id")
+        # Values other apps keep about households (monitoring's `risk`, …): platform.extensions.
+        for attribute in household_attributes(in_payload=True):
+            fields[attribute.name] = HouseholdAttributeField(attribute)
+        return fields
 
     def get_members(self, household: Household) -> int:
         counted = getattr(household, "living_members", None)
         return counted if counted is not None else household.members.filter(alive=True).count()
 
-    def get_risk(self, household: Household) -> str | None:
-        try:
-            return household.result.risk
-        except HouseholdResult.DoesNotExist:
-            return None
-
     def validate_household_id(self, value: str) -> str:
         value = value.strip()
         _unchanged_key(self, value, "household_id")
-        if "/" in value or value != value.strip() or any(c.isspace() for c in value):
-            raise serializers.ValidationError(message("bad_household_id"))
+        if not schema.HOUSEHOLDS.column("household_id").matches(value):
+            # The contract's pattern: `neisheng validate`, uploads and the forms refuse the same.
+            raise serializers.ValidationError(message("bad_household_id"), code="bad_household_id")
         if self.instance is None and Household.objects.filter(pk=value).exists():
             request = self.context.get("request")
             already_registered_record(user=_user(self), object_type="household", number=value, via="api",
@@ -230,7 +252,7 @@ class HouseholdSerializer(_Versioned, serializers.ModelSerializer):
         return value
 
     def validate_village(self, value: str) -> Division:
-        village = divisions_under(_user(self)).filter(code=value, level=schema.VILLAGE_LEVEL).first()
+        village = scope.visible_to(_user(self), Division).filter(code=value, level=schema.VILLAGE_LEVEL).first()
         if village is None:
             raise serializers.ValidationError(message("village_outside_scope"))
         return village
@@ -243,19 +265,6 @@ class HouseholdSerializer(_Versioned, serializers.ModelSerializer):
         if "village_id" in values:
             values["village"] = values.pop("village_id")
         return values
-
-
-class _UnmaskingMixin:
-    """Person ID numbers are shown masked unless the view has been asked to unmask (and
-    has checked the role); every number shown in full is noted for the audit trail."""
-
-    def shown_id(self, number: str) -> str:
-        if not number:
-            return ""
-        if self.context.get("unmask"):
-            self.context["revealed"].add(number)
-            return number
-        return mask_id_number(number)
 
 
 class _BelongsToHousehold:
@@ -278,7 +287,7 @@ class _BelongsToHousehold:
         return values
 
 
-class PersonSerializer(_Versioned, _BelongsToHousehold, _UnmaskingMixin, serializers.ModelSerializer):
+class PersonSerializer(_Versioned, _BelongsToHousehold, UnmaskingMixin, serializers.ModelSerializer):
     moved_message = "person_moves"
     person_id = serializers.CharField(
         help_text="证件号码. On input the full 18-character number (creation only). On output masked "
@@ -343,9 +352,9 @@ class PersonSerializer(_Versioned, _BelongsToHousehold, _UnmaskingMixin, seriali
 
     def to_representation(self, person: Person) -> dict:
         data = super().to_representation(person)
-        data["person_id"] = self.shown_id(person.person_id)
+        data["person_id"] = self.shown_id(person.person_id, division_code=person.household.village_id)
         request = self.context.get("request")
-        if request is None or not user_may_unmask(request.user):
+        if request is None or not user_may(request.user, PERSON_UNMASK):
             # The masked number hides the birth date; with the date given, the check digit
             # would leave about ten candidates for the whole number.
             data["birth_date"] = None
@@ -415,55 +424,21 @@ class IncomeItemSerializer(_Versioned, _BelongsToHousehold, serializers.ModelSer
         return schema.LEDGER_ITEMS[item.item].kind if item.item in schema.LEDGER_ITEMS else ""
 
 
-
-class RecommendedMeasureSerializer(serializers.Serializer):
-    measure = serializers.CharField()
-    measure_label = serializers.CharField()
-    person_id = serializers.CharField(help_text="masked unless ?unmask=1; empty for a household measure")
-    explanation = serializers.CharField()
-
-
-class HouseholdResultSerializer(_UnmaskingMixin, serializers.ModelSerializer):
-    household = serializers.CharField(source="household_id", read_only=True)
-    village = serializers.CharField(source="household.village_id", read_only=True)
-    run_year = serializers.IntegerField(source="run.year", read_only=True)
-    reason_codes = serializers.SerializerMethodField(help_text="the triggered reason codes, in monitoring.md's order")
-    measures = serializers.SerializerMethodField()
-
-    class Meta:
-        model = HouseholdResult
-        fields = (
-            "household", "village", "run", "run_year", "size", "income_pc", "prev_income_pc", "rigid_pc",
-            "risk", "reasons", "reason_codes", "monitor_type", "stability", "motivation_score",
-            "motivation_poor", "measures",
-        )
-        read_only_fields = fields
-
-    def get_reason_codes(self, result: HouseholdResult) -> list[str]:
-        return [code for code in result.reasons.split(";") if code]
-
-    @extend_schema_field(RecommendedMeasureSerializer(many=True))
-    def get_measures(self, result: HouseholdResult) -> list[dict]:
-        return [
-            {
-                "measure": m.measure,
-                "measure_label": m.get_measure_display(),
-                "person_id": self.shown_id(m.person_id),
-                "explanation": m.explanation,
-            }
-            for m in result.household.recommended_measures.all()
-            if m.run_id == result.run_id
-        ]
-
-
 class CountsSerializer(serializers.Serializer):
     households = serializers.IntegerField()
     persons = serializers.IntegerField(help_text="在世成员 living persons")
     by_status = serializers.DictField(child=serializers.IntegerField())
     by_category = serializers.DictField(child=serializers.IntegerField())
-    by_risk = serializers.DictField(child=serializers.IntegerField(),
-                                    help_text="red/yellow/green, and 'none' for households not yet monitored")
-    by_monitor_type = serializers.DictField(child=serializers.IntegerField())
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Counts by the values other apps keep about households (by_risk, …): platform.extensions.
+        for attribute in household_attributes(summarised=True):
+            fields[attribute.summary] = serializers.DictField(
+                child=serializers.IntegerField(),
+                help_text=f"{'/'.join(attribute.choices)}, and 'none' for households without one",
+            )
+        return fields
 
 
 class SummarySerializer(CountsSerializer):

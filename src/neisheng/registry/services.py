@@ -1,16 +1,23 @@
-"""Writes of the registry workflow."""
+"""Writes of the registry workflow: the one write path of households, members and ledger
+rows. Pages, the API and uploads call these services; each validates with the model's
+rules and the data contract's (engine.schema, as `neisheng validate` checks a snapshot)
+and keeps, per record, its state before the first change and every change after it.
+A whole snapshot is loaded by `registry_load_tables` once `neisheng validate`'s checks
+(engine.validation.load_snapshot) have passed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import pyarrow as pa
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from neisheng.platform.bulk import delete_all, insert_rows
 from neisheng.registry import versions
 from neisheng.registry.models import Division, Household, IncomeItem, Person
 from neisheng.registry.versions import EditConflict  # noqa: F401 - raised by the updates below
-from neisheng.web.bulk import delete_all, insert_rows
 
 HOUSEHOLD_FIELDS = [f.name for f in Household._meta.concrete_fields if f.name != "village"]
 PERSON_FIELDS = [f.name for f in Person._meta.concrete_fields if f.name != "household"]
@@ -68,19 +75,15 @@ EDITABLE_LEDGER_FIELDS = ["year", "item", "amount", "source"]
 
 
 def _within_scope(user, village_code: str) -> bool:
-    from neisheng.accounts.selectors import code_range
+    from neisheng.platform.scope import code_is_within
 
-    bounds = code_range(user)
-    if bounds is None:
-        return True
-    low, high = bounds
-    return bool(low) and low <= village_code <= high
+    return code_is_within(user, village_code)
 
 
 def _require_edit(user, village_code: str) -> None:
-    from django.core.exceptions import PermissionDenied
+    from neisheng.accounts.access import REGISTRY_EDIT, user_may
 
-    if not getattr(user, "can_edit", False) or not _within_scope(user, village_code):
+    if not user_may(user, REGISTRY_EDIT) or not _within_scope(user, village_code):
         raise PermissionDenied("不在您的管辖范围内或无修改权限 / outside your scope or not allowed to edit")
 
 
@@ -118,9 +121,45 @@ def _baseline_history(obj, *, start) -> None:
         model.history.bulk_history_create([original], default_change_reason=versions.BASELINE_REASON)
 
 
+# The contract's table of each model, and its column for a model field where the names differ.
+CONTRACT_TABLE = {Household: "households", Person: "persons", IncomeItem: "income_items"}
+CONTRACT_COLUMN = {"village": "village_code", "household": "household_id"}
+
+
+def _contract_errors(obj) -> dict[str, list[str]]:
+    """What the data contract refuses in `obj` beyond the model's own rules: the patterns
+    of its columns (the household number), with `neisheng validate`'s words."""
+    from neisheng.engine.schema import TABLES
+    from neisheng.engine.validation import REASONS
+
+    errors: dict[str, list[str]] = {}
+    table = TABLES[CONTRACT_TABLE[type(obj)]]
+    for field in obj._meta.concrete_fields:
+        name = CONTRACT_COLUMN.get(field.name, field.name)
+        if name not in table.column_names:
+            continue
+        column = table.column(name)
+        value = getattr(obj, field.attname)
+        if column.pattern is not None and value is not None and not column.matches(str(value)):
+            errors.setdefault(field.name, []).append(REASONS[column.pattern_reason][0])
+    return errors
+
+
+def _clean(obj, *, validate_unique: bool, exclude: Iterable[str] = ()) -> None:
+    """The model's full_clean and the contract's column rules, as one ValidationError."""
+    errors = _contract_errors(obj)
+    try:
+        obj.full_clean(exclude=list(exclude) or None, validate_unique=validate_unique)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
+    if errors:
+        raise ValidationError(errors)
+
+
 def _save(obj, user, *, new: bool = False) -> None:
     obj._history_user = user if getattr(user, "is_authenticated", False) else None
-    obj.full_clean(validate_unique=new)
+    _clean(obj, validate_unique=new)
     # A new record with a given key must be an INSERT: saving a person already registered
     # in another household would otherwise silently move them here.
     obj.save(force_insert=new)
@@ -136,7 +175,8 @@ def household_create(*, user, values: dict, request=None) -> Household:
     household = Household(household_id=values["household_id"], village_id=village_code)
     _apply(household, values, EDITABLE_HOUSEHOLD_FIELDS)
     _save(household, user, new=True)
-    audit_record(user=user, action="create", object_type="household", object_id=household.household_id,
+    audit_record(user=user, action="create", division_code=village_code, object_type="household",
+                 object_id=household.household_id,
                  detail={"village": village_code}, request=request)
     return household
 
@@ -161,7 +201,8 @@ def _record_update(*, user, record, village_code: str, values: dict, fields: lis
     if changes:
         _baseline_history(record, start=versions.history_start())
         _save(record, user)
-        audit_record(user=user, action="update", object_type=object_type, object_id=str(record.pk),
+        audit_record(user=user, action="update", division_code=village_code, object_type=object_type,
+                     object_id=str(record.pk),
                      detail={**detail, "changes": changes}, request=request)
     return record
 
@@ -185,7 +226,8 @@ def person_create(*, user, household: Household, values: dict, request=None) -> 
     person = Person(person_id=values["person_id"], household_id=household.household_id)
     _apply(person, values, EDITABLE_PERSON_FIELDS)
     _save(person, user, new=True)
-    audit_record(user=user, action="create", object_type="person", object_id=person.person_id,
+    audit_record(user=user, action="create", division_code=household.village_id, object_type="person",
+                 object_id=person.person_id,
                  detail={"household": household.household_id}, request=request)
     return person
 
@@ -207,7 +249,8 @@ def ledger_item_create(*, user, household: Household, values: dict, request=None
     item = IncomeItem(household_id=household.household_id)
     _apply(item, values, EDITABLE_LEDGER_FIELDS)
     _save(item, user, new=True)
-    audit_record(user=user, action="create", object_type="income_item", object_id=str(item.pk),
+    audit_record(user=user, action="create", division_code=household.village_id, object_type="income_item",
+                 object_id=str(item.pk),
                  detail={"household": household.household_id, "year": item.year, "item": item.item,
                          "amount": str(item.amount)}, request=request)
     return item
@@ -220,3 +263,261 @@ def ledger_item_update(*, user, item: IncomeItem, values: dict, version: int | N
     return _record_update(user=user, record=item, village_code=household.village_id, values=values,
                           fields=EDITABLE_LEDGER_FIELDS, object_type="income_item",
                           detail={"household": household.household_id}, request=request, version=version)
+
+
+# --------------------------------------------------------------------------- many records
+#
+# Uploads write many rows at once through the same rules as one record: role and scope,
+# the model's and the contract's validation, the loaded state kept before the first
+# change, and a history record for every row created or changed. All or nothing: one
+# refused row refuses the lot, and every refused row is named. Lookups go by chunks of
+# keys, so a few thousand rows cost a few dozen queries, not one per row and field.
+
+QUERY_CHUNK = 2_000  # keys per IN (...) query: well under every database's parameter limit
+HISTORY_BATCH = 1_000
+HOUSEHOLD_UPDATE_FIELDS = [f.attname for f in Household._meta.concrete_fields if not f.primary_key]
+# A member stays in the household they were registered in (as on the pages and the API).
+PERSON_UPDATE_FIELDS = [f.attname for f in Person._meta.concrete_fields
+                        if f.name not in ("person_id", "key", "household")]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    index: int  # position in the rows given
+    column: str | None  # the contract's column
+    value: object
+    message_zh: str
+    message_en: str
+
+
+def _problem(index: int, column: str | None, value, reason: str) -> RowProblem:
+    """A problem in `neisheng validate`'s words (engine.validation.REASONS)."""
+    from neisheng.engine.validation import REASONS
+
+    return RowProblem(index, column, value, *REASONS[reason])
+
+
+class RowsRefused(Exception):
+    """Rows a bulk write refused; nothing of the call was written."""
+
+    def __init__(self, problems: list[RowProblem]):
+        self.problems = problems
+        first = problems[0]
+        super().__init__(f"{len(problems)} problem(s); first: row {first.index} {first.column}: "
+                         f"{first.message_en}")
+
+
+def _chunks(keys: Iterable, size: int = QUERY_CHUNK):
+    keys = sorted(set(keys) - {None})
+    for start in range(0, len(keys), size):
+        yield keys[start:start + size]
+
+
+def _history_user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _villages_of_households(ids: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        found.update(Household.objects.filter(pk__in=chunk).values_list("pk", "village_id"))
+    return found
+
+
+def _known_villages(codes: Iterable[str]) -> set[str]:
+    from neisheng.engine.schema import VILLAGE_LEVEL
+
+    found: set[str] = set()
+    for chunk in _chunks(codes):
+        found.update(Division.objects.filter(code__in=chunk, level=VILLAGE_LEVEL).values_list("code", flat=True))
+    return found
+
+
+def _references(records: list, problems: list[RowProblem]) -> list[str | None]:
+    """Each record's village code, the target of its foreign key checked for all records
+    in a few queries (full_clean would query once per row); a missing target is a problem."""
+    if records and isinstance(records[0], Household):
+        known = _known_villages(r.village_id for r in records)
+        for index, record in enumerate(records):
+            if record.village_id is not None and record.village_id not in known:
+                problems.append(_problem(index, "village_code", record.village_id, "unknown_village"))
+        return [r.village_id for r in records]
+    villages = _villages_of_households(r.household_id for r in records)
+    for index, record in enumerate(records):
+        if record.household_id is not None and record.household_id not in villages:
+            problems.append(_problem(index, "household_id", record.household_id, "orphan_row"))
+    return [villages.get(r.household_id) for r in records]
+
+
+def _validate_many(records: list, problems: list[RowProblem], *, only: list[int] | None = None) -> None:
+    """The model's full_clean and the contract's column rules for each record (foreign
+    keys and keys are checked in bulk by the callers)."""
+    from django.core.exceptions import NON_FIELD_ERRORS
+    from django.utils import translation
+
+    foreign_keys = [f.name for f in records[0]._meta.concrete_fields if f.is_relation] if records else []
+    for index in range(len(records)) if only is None else only:
+        record = records[index]
+        try:
+            _clean(record, validate_unique=False, exclude=foreign_keys)
+        except ValidationError as exc:
+            for name in exc.error_dict:
+                # Django's messages are translated when read: both languages, as uploads show them.
+                with translation.override("zh-hans"):
+                    zh = ";".join(exc.message_dict[name])
+                with translation.override("en"):
+                    en = "; ".join(exc.message_dict[name])
+                if name == NON_FIELD_ERRORS:
+                    problems.append(RowProblem(index, None, None, zh, en))
+                    continue
+                value = getattr(record, record._meta.get_field(name).attname)
+                problems.append(RowProblem(index, CONTRACT_COLUMN.get(name, name), value, zh, en))
+
+
+def _require_edit_all(user, village_codes: Iterable[str | None]) -> None:
+    for code in set(village_codes) - {None}:
+        _require_edit(user, code)
+
+
+def _create_many(*, user, model, rows: list[dict], change_reason: str | None) -> list:
+    from simple_history.utils import bulk_create_with_history
+
+    from neisheng.registry.lookups import ALREADY_REGISTERED
+
+    if not rows:
+        return []
+    records = [model(**values) for values in rows]
+    problems: list[RowProblem] = []
+    _require_edit_all(user, _references(records, problems))
+    pk = model._meta.pk
+    if not pk.auto_created:
+        # A new record with a key already taken (here or in the same call) is refused
+        # with the pages' words, wherever the existing record lies.
+        taken: set = set()
+        for chunk in _chunks(getattr(r, pk.attname) for r in records):
+            taken.update(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+        for index, record in enumerate(records):
+            key = getattr(record, pk.attname)
+            if key in taken:
+                problems.append(RowProblem(index, pk.name, key, *ALREADY_REGISTERED))
+            taken.add(key)
+    _validate_many(records, problems)
+    if problems:
+        raise RowsRefused(sorted(problems, key=lambda p: p.index))
+    bulk_create_with_history(records, model, batch_size=HISTORY_BATCH, default_user=_history_user(user),
+                             default_change_reason=change_reason)
+    return records
+
+
+def _baseline_history_many(model, records: list, *, start) -> None:
+    """`_baseline_history` for many rows, before any of them is changed."""
+    key = model._meta.pk.attname
+    recorded: set = set()
+    for chunk in _chunks(r.pk for r in records):
+        found = model.history.filter(**{f"{key}__in": chunk})
+        if start is not None:
+            found = found.filter(history_date__gte=start)
+        recorded.update(found.values_list(key, flat=True).distinct())
+    first_changes = [r for r in records if r.pk not in recorded]
+    if first_changes:
+        model.history.bulk_history_create(first_changes, batch_size=HISTORY_BATCH,
+                                          default_change_reason=versions.BASELINE_REASON)
+
+
+def _update_many(*, user, model, changes: list[tuple[object, dict]], fields: list[str],
+                 change_reason: str | None) -> list:
+    """Write `values` on each record (a model instance or its key), as `_record_update`
+    does without a version: the rows locked, only changed fields written, per row."""
+    pks = [getattr(record, "pk", record) for record, _ in changes]
+    locked: dict = {}
+    for chunk in _chunks(pks):
+        locked.update((r.pk, r) for r in model.objects.select_for_update().filter(pk__in=chunk))
+    problems: list[RowProblem] = []
+    for index, pk in enumerate(pks):
+        if pk not in locked:
+            problems.append(RowProblem(index, model._meta.pk.name, pk, "系统中已没有这条记录",
+                                       "the record is no longer in the registry"))
+    if problems:
+        raise RowsRefused(problems)
+    records = [locked[pk] for pk in pks]
+    # The record's village now, and the one a household moves to: both must be the user's.
+    _require_edit_all(user, _references(records, problems))
+    changed = [
+        index for index, (record, (_, values)) in enumerate(zip(records, changes))
+        if any(name in values and getattr(record, name) != versions.plain(values[name]) for name in fields)
+    ]
+    _baseline_history_many(model, [records[i] for i in changed], start=versions.history_start())
+    for index in changed:
+        _apply(records[index], changes[index][1], fields)
+    if model is Household:
+        _require_edit_all(user, _references(records, problems))
+    _validate_many(records, problems, only=changed)
+    if problems:
+        raise RowsRefused(sorted(problems, key=lambda p: p.index))
+    for index in changed:
+        record = records[index]
+        record._history_user = _history_user(user)
+        record._change_reason = change_reason
+        record.save()
+    return [records[i] for i in changed]
+
+
+@transaction.atomic
+def household_create_many(*, user, rows: list[dict], change_reason: str | None = None) -> list[Household]:
+    """New households from rows of model attribute values (`village_id`, ...)."""
+    return _create_many(user=user, model=Household, rows=rows, change_reason=change_reason)
+
+
+@transaction.atomic
+def household_update_many(*, user, changes: list[tuple[Household | str, dict]],
+                          change_reason: str | None = None) -> list[Household]:
+    """Each (household, values) written as given; returns the households that changed."""
+    return _update_many(user=user, model=Household, changes=changes, fields=HOUSEHOLD_UPDATE_FIELDS,
+                        change_reason=change_reason)
+
+
+@transaction.atomic
+def person_create_many(*, user, rows: list[dict], change_reason: str | None = None) -> list[Person]:
+    return _create_many(user=user, model=Person, rows=rows, change_reason=change_reason)
+
+
+@transaction.atomic
+def person_update_many(*, user, changes: list[tuple[Person | str, dict]],
+                       change_reason: str | None = None) -> list[Person]:
+    return _update_many(user=user, model=Person, changes=changes, fields=PERSON_UPDATE_FIELDS,
+                        change_reason=change_reason)
+
+
+@transaction.atomic
+def ledger_item_create_many(*, user, rows: list[dict], change_reason: str | None = None) -> list[IncomeItem]:
+    return _create_many(user=user, model=IncomeItem, rows=rows, change_reason=change_reason)
+
+
+@transaction.atomic
+def ledger_item_update_many(*, user, changes: list[tuple[IncomeItem | int, dict]],
+                            change_reason: str | None = None) -> list[IncomeItem]:
+    return _update_many(user=user, model=IncomeItem, changes=changes, fields=EDITABLE_LEDGER_FIELDS,
+                        change_reason=change_reason)
+
+
+UPDATE_FIELDS = {Household: HOUSEHOLD_UPDATE_FIELDS, Person: PERSON_UPDATE_FIELDS, IncomeItem: EDITABLE_LEDGER_FIELDS}
+
+
+def records_problems(*, model, rows: list[dict], changes: list[tuple[object, dict]]
+                     ) -> tuple[list[RowProblem], list[RowProblem]]:
+    """What the `*_create_many` and `*_update_many` services would refuse of `rows` and
+    `changes` by the model's and the contract's rules, without writing anything: an
+    upload's preview says so before anyone applies it. Keys, foreign keys and scope are
+    the caller's to check (the upload check does so against the uploader's scope)."""
+    import copy
+
+    create_problems: list[RowProblem] = []
+    _validate_many([model(**values) for values in rows], create_problems)
+    update_problems: list[RowProblem] = []
+    changed = []
+    for record, values in changes:
+        record = copy.copy(record)  # the caller's instance stays as read
+        _apply(record, values, UPDATE_FIELDS[model])
+        changed.append(record)
+    _validate_many(changed, update_problems)
+    return create_problems, update_problems

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from neisheng.registry import views
+from neisheng.registry import reveal, views
 
 app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("divisions/", views.divisions, name="divisions"),
+    path("reveal/", reveal.reveal, name="reveal"),
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<str:household_id>/", views.household_detail, name="household_detail"),

@@ -1,20 +1,19 @@
 """Registry pages: key figures, the division tree, the household list with search and
 export, one household's file, and the forms that change a household, member or ledger row.
 
-Every read goes through accounts.selectors (scope); a record outside the user's scope is
+Every read goes through neisheng.platform.scope; a record outside the user's scope is
 a 404, exactly like a record that does not exist, so the pages never confirm what lies
-in another village. Researchers see the aggregate pages only (403 elsewhere).
+in another village. Roles without "persons.read" (researchers) see the aggregate pages
+only (403 elsewhere); who may do what is the table in accounts.access.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -23,18 +22,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from neisheng.accounts.access import PERSON_UNMASK, PERSONS_READ, REGISTRY_EDIT, user_may
 from neisheng.accounts.masking import mask_id_number
-from neisheng.accounts.selectors import (
-    divisions_under,
-    households_visible_to,
-    ledger_visible_to,
-    user_may_unmask,
-)
-from neisheng.accounts.services import audit_record
 from neisheng.engine import schema
-from neisheng.monitoring.models import HouseholdResult, RecommendedMeasure
+from neisheng.platform import scope
+from neisheng.platform.access import requires
+from neisheng.platform.exports import export_response
+from neisheng.platform.extensions import household_policy, household_sections_rendered
 from neisheng.policy import load_policy
-from neisheng.registry import selectors, services
+from neisheng.registry import services
 from neisheng.registry.forms import HouseholdForm, LedgerItemForm, PersonForm
 from neisheng.registry.lookups import (
     already_registered_record,
@@ -42,31 +38,11 @@ from neisheng.registry.lookups import (
     looks_like_id_number,
     normalised_id_number,
 )
-from neisheng.transfers.exports import xlsx_response
+from neisheng.registry.models import Division, Household, IncomeItem
+from neisheng.registry.selectors import attributes, figures, history, household_file, listing, tree
 
-
-def persons_allowed(view):
-    """Person-level pages: signed in, and not an aggregate-only role."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.sees_persons:
-            raise PermissionDenied("仅可查看汇总数据 / aggregates only")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def editors_only(view):
-    @persons_allowed
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.can_edit:
-            raise PermissionDenied("无修改权限 / not allowed to edit")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+persons_allowed = requires(PERSONS_READ)
+editors_only = requires(PERSONS_READ, REGISTRY_EDIT)
 
 
 def _list_url(**params) -> str:
@@ -75,11 +51,11 @@ def _list_url(**params) -> str:
 
 @login_required
 def home(request):
-    figures = selectors.cached_for_scope(request.user, "figures", lambda: selectors.key_figures(request.user))
+    counted = figures.cached_for_scope(request.user, "figures", lambda: figures.key_figures(request.user))
     return render(request, "registry/home.html", {
-        "figures": figures,
+        "figures": counted,
         "division": request.user.division,
-        "links": request.user.sees_persons,
+        "links": user_may(request.user, PERSONS_READ),
         "list_url": reverse("registry:household_list"),
     })
 
@@ -87,16 +63,16 @@ def home(request):
 @login_required
 def divisions(request):
     user = request.user
-    links = user.sees_persons
+    links = user_may(user, PERSONS_READ)
 
     def tree_html():
         # A county's tree is thousands of nodes: rendering it costs more than counting.
-        roots = selectors.division_tree(user)
+        roots = tree.division_tree(user)
         return mark_safe(render_to_string("registry/_tree.html", {"roots": roots, "links": links})) if roots else ""
 
     return render(request, "registry/divisions.html", {
-        "tree_html": selectors.cached_for_scope(user, f"tree:{get_language()}:{links}", tree_html),
-        "ancestors": selectors.ancestors_of(user),
+        "tree_html": figures.cached_for_scope(user, f"tree:{get_language()}:{links}", tree_html),
+        "ancestors": tree.ancestors_of(user),
     })
 
 
@@ -108,16 +84,17 @@ def household_list(request):
     workbook. Exports are never a GET: a link or an image on another site must not be
     able to make one, nor its audit entry."""
     user = request.user
-    filters = selectors.list_filters_from(user, request.GET)
-    matching = selectors.households_matching(user, filters)
+    filters = listing.list_filters_from(user, request.GET)
+    matching = listing.households_matching(user, filters)
     if looks_like_id_number(filters.q) and not request.GET.get("after") and not request.GET.get("before"):
         id_number_lookup_record(user=user, number=normalised_id_number(filters.q), via="household_search",
-                                allowed=user_may_unmask(user), found=matching.exists(), request=request)
+                                allowed=user_may(user, PERSON_UNMASK), found=matching.exists(), request=request)
     params = filters.as_params()
     if request.method == "POST":
         return _export(request, matching, params)
-    page = selectors.household_page(
-        matching, after=request.GET.get("after", "").strip(), before=request.GET.get("before", "").strip()
+    page = listing.household_page(
+        matching, after=request.GET.get("after", "").strip(), before=request.GET.get("before", "").strip(),
+        user=user,
     )
     villages = _division_choices(user, filters.division)
     return render(request, "registry/household_list.html", {
@@ -127,9 +104,9 @@ def household_list(request):
         "villages": villages,
         "statuses": schema.STATUS,
         "categories": schema.CATEGORY,
-        "risks": selectors.RISKS,
-        "problems": selectors.PROBLEMS,
-        "with_results": selectors.results_exist(),
+        "risks": listing.RISKS,
+        "problems": listing.PROBLEMS,
+        "with_results": attributes.results_exist(user),
         "next_url": _list_url(**params, after=page.next_after) if page.next_after else "",
         "prev_url": _list_url(**params, before=page.prev_before) if page.prev_before else "",
         "first_url": _list_url(**params),
@@ -140,7 +117,7 @@ def _division_choices(user, selected) -> list:
     """The division filter's options: the towns in scope, and the villages of one town —
     the chosen one, or the only one. A county has thousands of villages; listing them all
     made every list page carry some 130 KB of options."""
-    under = divisions_under(user)
+    under = scope.visible_to(user, Division)
     towns = list(under.filter(level=4).order_by("code"))
     if not towns:
         return list(under.filter(level=5).order_by("code"))
@@ -159,41 +136,39 @@ def _division_choices(user, selected) -> list:
 
 
 def _export(request, matching, params):
-    audit_record(user=request.user, action="export", object_type="household_list",
-                 detail={"filters": params}, request=request)
-    return xlsx_response(
+    return export_response(
+        request, object_type="household_list", detail={"filters": params},
         filename="农户名单-households", title="农户 households",
-        headers=selectors.EXPORT_HEADERS, rows=selectors.export_rows(matching),
+        headers=listing.EXPORT_HEADERS, rows=listing.export_rows(matching, request.user),
     )
 
 
 def _household_for(request, household_id):
     return get_object_or_404(
-        households_visible_to(request.user).select_related("village", "village__parent"), pk=household_id
+        scope.visible_to(request.user, Household.objects.select_related("village", "village__parent")),
+        pk=household_id,
     )
 
 
 @persons_allowed
 def household_detail(request, household_id):
     household = _household_for(request, household_id)
-    policy = load_policy()
+    # Explained with the policy of the monitoring run the page shows (other apps' cards
+    # come through platform.extensions); without a run, the installation's policy.
+    policy = household_policy(household) or load_policy()
     today = dt.date.today()
     members = list(household.members.order_by("-alive", "birth_date"))
     alive = [p for p in members if p.alive]
+    facts = household_file.member_facts(members, policy, today)
     member_rows = [
         {
             "person": p,
-            "key": selectors.member_key(p),
-            "age": selectors.age_on(p.birth_date, today),
-            "age_at_reference": selectors.age_on(p.birth_date, policy.reference_date),
+            "key": household_file.member_key(p),
+            "age": facts[p.person_id].age,
+            "age_at_reference": facts[p.person_id].age_at_reference,
         }
         for p in members
     ]
-    result = HouseholdResult.objects.filter(household=household).select_related("run").first()
-    reasons = []
-    if result and result.reasons:
-        reasons = [selectors.REASON_LABELS.get(r, r) for r in result.reasons.split(";") if r]
-    measures = RecommendedMeasure.objects.filter(household=household) if result else []
     return render(request, "registry/household_detail.html", {
         "household": household,
         "fields": _household_fields(household),
@@ -201,15 +176,13 @@ def household_detail(request, household_id):
         "alive_count": len(alive),
         "policy": policy,
         "today": today,
-        "ledger": selectors.ledger_by_year(household, len(alive)),
+        "ledger": household_file.ledger_by_year(household, len(alive)),
         "item_labels": schema.ITEM_LABELS,
         "source_labels": schema.SOURCE_LABELS,
-        "guarantees": selectors.guarantees(household, alive, policy),
-        "result": result,
-        "reasons": reasons,
-        "measures": measures,
-        "history": selectors.change_history(household, mask=mask_id_number),
-        "can_edit": request.user.can_edit,
+        "guarantees": household_file.guarantees(household, members, policy, facts),
+        "sections": household_sections_rendered(request, household),
+        "history": history.change_history(household, mask=mask_id_number),
+        "can_edit": user_may(request.user, REGISTRY_EDIT),
     })
 
 
@@ -329,7 +302,7 @@ def person_create(request, household_id):
 @editors_only
 def person_edit(request, household_id, member):
     household = _household_for(request, household_id)
-    person = selectors.member_by_key(household, member)
+    person = household_file.member_by_key(household, member)
     if person is None:
         raise Http404("没有这个成员 / no such member")
     form = PersonForm(request.POST or None, instance=person)
@@ -365,7 +338,7 @@ def ledger_create(request, household_id):
 @editors_only
 def ledger_edit(request, household_id, item_id):
     household = _household_for(request, household_id)
-    item = get_object_or_404(ledger_visible_to(request.user), pk=item_id, household=household)
+    item = get_object_or_404(scope.visible_to(request.user, IncomeItem), pk=item_id, household=household)
     form = LedgerItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         refused = _save_edit(

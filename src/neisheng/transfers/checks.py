@@ -20,6 +20,7 @@ from neisheng.accounts.masking import mask_id_number
 from neisheng.engine import validation
 from neisheng.engine.catalog import RawTable, SnapshotFileError, read_raw_table
 from neisheng.engine.schema import TABLES, VILLAGE_LEVEL
+from neisheng.platform import scope
 from neisheng.registry.lookups import ALREADY_REGISTERED
 
 UPLOADABLE = ("households", "persons", "income_items")
@@ -61,6 +62,8 @@ DATABASE_REASONS: dict[str, tuple[str, str]] = {
     # The same words as the forms and the API, wherever the existing record lies (issue 7,
     # row 12): the unique key forces telling that the number is taken, nothing more.
     "already_registered": ALREADY_REGISTERED,
+    # A row the registry's services refused on applying (their own words are stored).
+    "invalid_value": ("该值不符合登记要求", "the value does not meet the registry's rules"),
     "duplicate_ledger_row": (
         "同一户同一年度同一项目在文件中出现多次",
         "the same household, year and item appear more than once in the file",
@@ -108,6 +111,9 @@ class UploadCheck:
     rows: int = 0
     to_create: list[dict] = field(default_factory=list)
     to_update: list[tuple[object, dict]] = field(default_factory=list)  # (model instance, new values)
+    # The spreadsheet row of each entry of to_create and to_update, to name it if refused.
+    create_rows: list[int] = field(default_factory=list)
+    update_rows: list[int] = field(default_factory=list)
     unchanged: int = 0
 
     @property
@@ -202,15 +208,14 @@ def _changed(instance, values: dict) -> bool:
 
 
 def _check_households(records: list[dict], user, result: UploadCheck) -> None:
-    from neisheng.accounts.selectors import divisions_under, households_visible_to
     from neisheng.registry.models import Division, Household
 
     codes = [r["village_code"] for r in records]
     villages = _keys_in(Division.objects.filter(level=VILLAGE_LEVEL), "code", codes)
-    own_villages = _keys_in(divisions_under(user).filter(level=VILLAGE_LEVEL), "code", codes)
+    own_villages = _keys_in(scope.visible_to(user, Division).filter(level=VILLAGE_LEVEL), "code", codes)
     ids = [r["household_id"] for r in records]
     existing = _existing(Household.objects.all(), "household_id", ids)
-    visible = _keys_in(households_visible_to(user), "household_id", existing)
+    visible = _keys_in(scope.visible_to(user, Household), "household_id", existing)
     out_of_scope = set()
     for index, record in enumerate(records):
         code, hid = record["village_code"], record["household_id"]
@@ -233,11 +238,11 @@ def _check_household_refs(records: list[dict], user, result: UploadCheck) -> set
     scope. Returns the indexes of the rows that fail: they get one answer, the same
     whether the household exists in another village or nowhere, and nothing else is
     looked up or counted for them."""
-    from neisheng.accounts.selectors import households_visible_to
+    from neisheng.registry.models import Household
 
     ids = [r["household_id"] for r in records]
     # Only the user's own households are looked up: what exists elsewhere cannot leak.
-    visible = _keys_in(households_visible_to(user), "household_id", ids)
+    visible = _keys_in(scope.visible_to(user, Household), "household_id", ids)
     failing = set()
     for index, record in enumerate(records):
         hid = record["household_id"]
@@ -303,8 +308,10 @@ def _plan(records: list[dict], existing: dict, key, table: str, result: UploadCh
         instance = existing.get(key(record))
         if instance is None:
             result.to_create.append(values)
+            result.create_rows.append(_row(index))
         elif _changed(instance, values):
             result.to_update.append((instance, values))
+            result.update_rows.append(_row(index))
         else:
             result.unchanged += 1
 
@@ -312,10 +319,24 @@ def _plan(records: list[dict], existing: dict, key, table: str, result: UploadCh
 DATABASE_CHECKS = {"households": _check_households, "persons": _check_persons, "income_items": _check_ledger}
 
 
-def _mask_person_ids(issues: list[UploadIssue]) -> list[UploadIssue]:
+def _check_registry_rules(table: str, result: UploadCheck) -> None:
+    """What the registry's services would refuse on applying (the model's own rules, e.g.
+    a name longer than the register holds), shown in the preview already."""
+    from neisheng.registry.models import Household, IncomeItem, Person
+    from neisheng.registry.services import records_problems
+
+    model = {"households": Household, "persons": Person, "income_items": IncomeItem}[table]
+    refused_new, refused_changes = records_problems(model=model, rows=result.to_create, changes=result.to_update)
+    for rows, problems in ((result.create_rows, refused_new), (result.update_rows, refused_changes)):
+        for p in problems:
+            result.issues.append(UploadIssue(rows[p.index], p.column, None if p.value is None else str(p.value),
+                                             "invalid_value", (p.message_zh, p.message_en)))
+
+
+def mask_person_ids(issues: list[UploadIssue]) -> list[UploadIssue]:
     # ID numbers are masked wherever they are shown; the row number finds the record.
     return [
-        UploadIssue(i.row, i.column, mask_id_number(i.value), i.reason)
+        UploadIssue(i.row, i.column, mask_id_number(i.value), i.reason, i.message)
         if i.column == "person_id" and i.value and "*" not in i.value else i
         for i in issues
     ]
@@ -340,5 +361,7 @@ def check_upload(*, path: Path, user, table: str | None = None) -> UploadCheck:
         result.issues.append(UploadIssue(None, None, None, "empty_upload"))
         return result
     DATABASE_CHECKS[table](typed.to_pylist(), user, result)
-    result.issues = sorted(_mask_person_ids(result.issues), key=lambda i: (i.row or 0, i.column or ""))
+    if result.ok:
+        _check_registry_rules(table, result)
+    result.issues = sorted(mask_person_ids(result.issues), key=lambda i: (i.row or 0, i.column or ""))
     return result

@@ -1,4 +1,4 @@
-"""CLI commands of the transfers workflow (registered on `neisheng` by neisheng.cli).
+"""CLI commands of the transfers workflow (listed in neisheng.cli.COMMAND_MODULES).
 Django is imported inside each command so other commands start fast."""
 
 from __future__ import annotations
@@ -9,29 +9,9 @@ from pathlib import Path
 
 import click
 
+from neisheng.console import UserError, django_ready, stderr_console
+
 COMMANDS: list[click.Command] = []
-
-
-class CommandError(click.ClickException):
-    """One clear sentence for the person at the terminal, and exit code 1."""
-
-    def show(self, file=None):
-        click.echo(f"错误 / error: {self.message}", err=True)
-
-
-def _django() -> None:
-    """Settings from the environment (NEISHENG_HOME / DATABASE_URL); a new database is
-    migrated first so the commands work on a fresh install."""
-    from neisheng.web.config import setup_django
-
-    setup_django()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", verbosity=0)
 
 
 def _counts_line(counts: dict[str, int]) -> str:
@@ -54,21 +34,20 @@ LABELS = {
 @click.option("--replace", is_flag=True, help="empty the registry first and load the snapshot in its place")
 def import_snapshot(directory: Path, replace: bool) -> None:
     """Load a registry snapshot folder into the platform's database, all or nothing."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    _django()
+    django_ready()
     from neisheng.engine.validation import SnapshotInvalid
     from neisheng.transfers.services import SnapshotImportError, snapshot_import
 
     if not directory.is_dir():
-        raise CommandError(f"{directory}: 快照目录不存在 / the snapshot folder does not exist")
+        raise UserError(f"{directory}: 快照目录不存在 / the snapshot folder does not exist")
     started = time.perf_counter()
     tasks: dict[str, int] = {}
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
-        console=Console(stderr=True),
+        console=stderr_console(),
     ) as bar:
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -80,12 +59,12 @@ def import_snapshot(directory: Path, replace: bool) -> None:
         except SnapshotInvalid as exc:
             for issue in exc.issues[:20]:
                 click.echo(str(issue), err=True)
-            raise CommandError(
+            raise UserError(
                 f"{exc.issues[0]}; 共 {len(exc.issues)} 个问题,未写入任何数据 / "
                 f"{len(exc.issues)} problems in total, nothing written (see `neisheng validate`)"
             ) from exc
         except SnapshotImportError as exc:
-            raise CommandError(str(exc)) from exc
+            raise UserError(str(exc)) from exc
     click.echo(f"已导入 / imported {directory}: {_counts_line(counts)} "
                f"({time.perf_counter() - started:.1f} s)")
 
@@ -98,17 +77,17 @@ def import_snapshot(directory: Path, replace: bool) -> None:
               help="column headers (and labels) of CSV or Excel output")
 def export_snapshot(directory: Path, fmt: str, headers: str) -> None:
     """Write the platform's whole registry as a snapshot folder."""
-    _django()
+    django_ready()
     from neisheng.engine.catalog import SnapshotFileError
-    from neisheng.transfers.services import snapshot_export
+    from neisheng.registry.snapshots import snapshot_export
 
     started = time.perf_counter()
     try:
         counts = snapshot_export(directory=directory, fmt=fmt, headers=headers)
     except SnapshotFileError as exc:
-        raise CommandError(f"{exc.path}: {exc.message_zh} / {exc.message_en}") from exc
+        raise UserError(f"{exc.path}: {exc.message_zh} / {exc.message_en}") from exc
     except OSError as exc:
-        raise CommandError(f"{directory}: 无法写入 / cannot write: {exc.strerror or exc}") from exc
+        raise UserError(f"{directory}: 无法写入 / cannot write: {exc.strerror or exc}") from exc
     click.echo(f"已导出 / exported {directory} ({fmt}, {headers}): {_counts_line(counts)} "
                f"({time.perf_counter() - started:.1f} s)")
 
@@ -124,8 +103,8 @@ def purge_uploads(policy_path: Path | None) -> None:
     try:
         policy = load_policy(policy_path)
     except PolicyError as exc:
-        raise CommandError(str(exc)) from exc
-    _django()
+        raise UserError(str(exc)) from exc
+    django_ready()
     from neisheng.transfers.services import import_batch_files_purge
 
     purged = import_batch_files_purge(retention_days=policy.upload_retention_days)

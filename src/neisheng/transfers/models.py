@@ -23,6 +23,9 @@ class ImportBatch(models.Model):
     can never be applied. The file itself is deleted after the policy's retention period
     (`file_purged_at`); the row stays as the record of the upload."""
 
+    # In scope by its uploader, whose own scope its rows were checked against.
+    division_field = "uploaded_by__division_id"
+
     class Status(models.TextChoices):
         PENDING = "pending", "待确认 pending"
         APPLIED = "applied", "已导入 applied"

@@ -8,7 +8,6 @@ import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -16,13 +15,12 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from neisheng.accounts.services import audit_record
+from neisheng.registry.snapshots import CLI_ACTOR
 from neisheng.transfers.checks import UploadCheck, check_upload
 from neisheng.transfers.models import ISSUES_KEPT, ImportBatch
 
 logger = logging.getLogger(__name__)
 
-CLI_ACTOR = SimpleNamespace(username="cli", is_authenticated=False)
-HISTORY_BATCH = 1_000
 ERRORS_MESSAGE = "文件有错误,未导入任何数据 / the file has errors; nothing was imported"
 # Files purged in passing by each new upload: enough to keep up with a county's uploads,
 # few enough that an upload never waits on a backlog (`neisheng purge-uploads` clears it).
@@ -61,16 +59,22 @@ def import_batch_create(*, uploaded_file: UploadedFile, user, table: str | None 
     return batch
 
 
-def _model_for(table: str):
-    from neisheng.registry.models import Household, IncomeItem, Person
+def _writers(table: str):
+    """The registry's bulk services for one uploaded table: (create many, update many)."""
+    from neisheng.registry import services
 
-    return {"households": Household, "persons": Person, "income_items": IncomeItem}[table]
+    return {
+        "households": (services.household_create_many, services.household_update_many),
+        "persons": (services.person_create_many, services.person_update_many),
+        "income_items": (services.ledger_item_create_many, services.ledger_item_update_many),
+    }[table]
 
 
 def import_batch_apply(*, batch: ImportBatch, user, request=None) -> dict[str, int]:
-    """Write every row of a clean batch in one transaction, with a history record per row
-    created or changed. The file is checked again first: the registry, or the user's
-    scope, may have changed since the preview."""
+    """Write every row of a clean batch in one transaction, through the registry's
+    services (the pages' write path): the same validation, the state before the first
+    change kept, a history record per row created or changed. The file is checked again
+    first: the registry, or the user's scope, may have changed since the preview."""
     with transaction.atomic():
         # Lock the batch row so a double click cannot apply it twice.
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -84,7 +88,12 @@ def import_batch_apply(*, batch: ImportBatch, user, request=None) -> dict[str, i
         check = check_upload(path=Path(batch.file.path), user=locked.uploaded_by,
                              table=batch.table or None)
         if check.ok:
-            counts = _apply(check, locked, user, request)
+            try:
+                # A savepoint: rows a service refuses leave nothing of this batch behind.
+                with transaction.atomic():
+                    counts = _apply(check, locked, user, request)
+            except _RowsRefused as exc:
+                check.issues = exc.issues
     if not check.ok:
         _record_check(batch, check)
         batch.save()
@@ -93,27 +102,44 @@ def import_batch_apply(*, batch: ImportBatch, user, request=None) -> dict[str, i
     return counts
 
 
-def _apply(check: UploadCheck, batch: ImportBatch, user, request) -> dict[str, int]:
-    from simple_history.utils import bulk_create_with_history
+class _RowsRefused(Exception):
+    """Rows the registry's services refused, as upload problems."""
 
-    model = _model_for(check.table)
+    def __init__(self, issues: list):
+        self.issues = issues
+        super().__init__(f"{len(issues)} row(s) refused")
+
+
+def _row_issues(rows: list[int], problems: list) -> list:
+    """The services' refusals as upload problems, each at its spreadsheet row."""
+    from neisheng.transfers.checks import UploadIssue, mask_person_ids
+
+    issues = [UploadIssue(rows[p.index], p.column, None if p.value is None else str(p.value),
+                          "invalid_value", (p.message_zh, p.message_en))
+              for p in problems]
+    return sorted(mask_person_ids(issues), key=lambda i: (i.row or 0, i.column or ""))
+
+
+def _apply(check: UploadCheck, batch: ImportBatch, user, request) -> dict[str, int]:
+    from neisheng.registry.services import RowsRefused
+
+    create_many, update_many = _writers(check.table)
     reason = f"import {batch.pk}"
-    bulk_create_with_history([model(**values) for values in check.to_create], model,
-                             batch_size=HISTORY_BATCH, default_user=user, default_change_reason=reason)
-    # Updates go one row at a time so each change gets its own history record.
-    for instance, values in check.to_update:
-        for name, value in values.items():
-            setattr(instance, name, value)
-        instance._history_user = user
-        instance._change_reason = reason
-        instance.save()
+    for write, items, rows in ((create_many, {"rows": check.to_create}, check.create_rows),
+                               (update_many, {"changes": check.to_update}, check.update_rows)):
+        try:
+            write(user=user, change_reason=reason, **items)
+        except RowsRefused as exc:
+            raise _RowsRefused(_row_issues(rows, exc.problems)) from exc
     counts = {"created": len(check.to_create), "updated": len(check.to_update),
               "unchanged": check.unchanged}
     _record_check(batch, check)
     batch.status = ImportBatch.Status.APPLIED
     batch.applied_at = timezone.now()
     batch.save()
-    audit_record(user=user, action="import", object_type=check.table, object_id=str(batch.pk),
+    # The batch lies in its uploader's division (the scope it is opened and checked in).
+    audit_record(user=user, action="import", division_code=getattr(batch.uploaded_by, "division_id", None) or "",
+                 object_type=check.table, object_id=str(batch.pk),
                  detail={"file": batch.original_name, "table": check.table, **counts}, request=request)
     return counts
 
@@ -170,20 +196,6 @@ class SnapshotImportError(Exception):
     """A snapshot that may not be loaded; the message is one sentence for the user."""
 
 
-def snapshot_export(*, directory: Path, user=None, fmt: str = "parquet", headers: str = "en") -> dict[str, int]:
-    """Write the four contract tables from the database (everything, or what lies under
-    `user`'s division) as a snapshot folder; returns rows per table."""
-    from neisheng.engine.catalog import write_snapshot
-    from neisheng.transfers.selectors import registry_tables
-
-    tables = registry_tables(user=user)
-    write_snapshot(tables, Path(directory), fmt=fmt, headers=headers)
-    counts = {name: t.num_rows for name, t in tables.items()}
-    audit_record(user=user or CLI_ACTOR, action="export", object_type="snapshot",
-                 detail={"directory": str(directory), "format": fmt, "headers": headers, **counts})
-    return counts
-
-
 Progress = Callable[[str, int, int], None]
 
 
@@ -229,7 +241,8 @@ def snapshot_import(*, directory: Path, replace: bool = False, progress: Progres
                 "still refer to the registry, so it cannot be replaced"
             ) from exc
         _reattach_users(assignments)
-        audit_record(user=user or CLI_ACTOR, action="import", object_type="snapshot",
+        # The whole registry: no one division.
+        audit_record(user=user or CLI_ACTOR, action="import", division_code="", object_type="snapshot",
                      detail={"directory": str(directory), "replace": replace, **counts})
     return counts
 

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from neisheng.accounts.access import REGISTRY_EDIT
 from neisheng.engine.schema import TABLES
-from neisheng.transfers.exports import xlsx_response
+from neisheng.platform.access import requires
+from neisheng.platform.exports import xlsx_response
 from neisheng.transfers.forms import UploadForm
 from neisheng.transfers.models import UPLOAD_TABLES
 from neisheng.transfers.selectors import import_batch_summaries_of, import_batches_of
@@ -25,14 +25,8 @@ RECENT_BATCHES = 10
 ISSUES_PER_PAGE = 100  # a preview page of problems stays small whatever the file held
 
 
-def _editor(request):
-    if not request.user.can_edit:
-        raise PermissionDenied("只有可以修改登记数据的角色才能导入 / only editing roles may import")
-
-
-@login_required
+@requires(REGISTRY_EDIT)
 def upload(request):
-    _editor(request)
     form = UploadForm(request.POST or None, request.FILES or None,
                       too_large=getattr(request, REFUSED_ATTRIBUTE, False))
     if request.method == "POST" and form.is_valid():
@@ -47,11 +41,10 @@ def upload(request):
 
 
 def _batch_for(request, pk):
-    _editor(request)
     return get_object_or_404(import_batches_of(request.user), pk=pk)
 
 
-@login_required
+@requires(REGISTRY_EDIT)
 def batch_detail(request, pk):
     batch = _batch_for(request, pk)
     paginator = Paginator(batch.issues, ISSUES_PER_PAGE)
@@ -66,7 +59,7 @@ def batch_detail(request, pk):
     })
 
 
-@login_required
+@requires(REGISTRY_EDIT)
 @require_POST
 def batch_apply(request, pk):
     batch = _batch_for(request, pk)
@@ -83,7 +76,7 @@ def batch_apply(request, pk):
     return redirect("transfers:batch", pk=batch.pk)
 
 
-@login_required
+@requires(REGISTRY_EDIT)
 @require_POST
 def batch_discard(request, pk):
     batch = import_batch_discard(batch=_batch_for(request, pk))
@@ -91,10 +84,9 @@ def batch_discard(request, pk):
     return redirect("transfers:upload")
 
 
-@login_required
+@requires(REGISTRY_EDIT)
 def template_workbook(request, table):
     """An empty workbook with the table's Chinese headers, to fill in and upload."""
-    _editor(request)
     if table not in UPLOAD_TABLES:
         raise Http404
     contract = TABLES[table]

@@ -1,4 +1,4 @@
-"""CLI commands of the web platform (registered on `neisheng` by neisheng.cli).
+"""CLI commands of the web platform (listed in neisheng.cli.COMMAND_MODULES).
 Django is imported inside each command so other commands start fast."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+
+from neisheng.console import UserError, cell, stderr_console, synthesize, width
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -29,7 +31,6 @@ def _refuse_weak_secret() -> None:
     production never with a short or simple one (the settings refuse those too)."""
     from django.conf import settings
 
-    from neisheng.cli import UserError
     from neisheng.web.config import KNOWN_SECRETS, secret_key_problem
 
     problem = secret_key_problem(settings.SECRET_KEY)
@@ -54,8 +55,6 @@ def _bind(host: str, port: int):
     from django.conf import settings
     from waitress import create_server
 
-    from neisheng.cli import UserError
-
     if settings.STATIC_ROOT:
         # Whitenoise warns about a missing collected-assets folder it was pointed at.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
@@ -79,12 +78,17 @@ def _serve(server, host: str, port: int) -> None:
                    "for other computers, add this machine's address to NEISHENG_ALLOWED_HOSTS", err=True)
     click.echo(f"打开浏览器 / open http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
                "(Ctrl-C 停止 / to stop)")
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("已停止 / stopped")
-    finally:
-        server.close()
+    from neisheng.platform.jobs import worker_running
+
+    # Background jobs (monitoring runs started from a page) run in a worker process that
+    # lives exactly as long as the server: nothing else to start, nothing left behind.
+    with worker_running():
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            click.echo("已停止 / stopped")
+        finally:
+            server.close()
 
 
 @click.command()
@@ -112,7 +116,6 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
     per role, run monitoring, print the summary and the logins, then serve."""
     from django.conf import settings
 
-    from neisheng.cli import UserError, _synthesize
     from neisheng.engine.validation import SnapshotInvalid
     from neisheng.web import demo as demo_build
 
@@ -139,7 +142,7 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
     click.echo(f"新建数据库 / new database {database}")
 
     step = time.perf_counter()
-    tables = _synthesize(households=households, seed=seed, year=demo_build.DEMO_YEAR,
+    tables = synthesize(households=households, seed=seed, year=demo_build.DEMO_YEAR,
                          county_code=demo_build.DEMO_COUNTY)
     synthesized = time.perf_counter() - step
     try:
@@ -169,13 +172,11 @@ def _progress_bar():
     the output is not a terminal)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from neisheng.cli import _stderr_console
-
     labels = {"validating": "校验 validating", "divisions": "载入区划 divisions", "households": "载入农户 households",
               "persons": "载入成员 persons", "income_items": "载入台账 ledger"}
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
-                  console=_stderr_console()) as bar:
+                  console=stderr_console()) as bar:
         task = bar.add_task("", total=None)
 
         def progress(table: str, done: int, total: int) -> None:
@@ -185,29 +186,27 @@ def _progress_bar():
 
 
 def _summary(report, seconds: float) -> str:
-    from neisheng.engine.schema import STATUS
+    from neisheng.engine.schema import RISK_SHORT, STATUS
     from neisheng.web.demo import DEMO_YEAR
 
     status = ", ".join(f"{STATUS[s]} {n}" for s, n in report.by_status.items())
-    risk = report.by_risk
+    risk = ", ".join(f"{RISK_SHORT[r]} {r} {n}" for r, n in report.by_risk.items())
     return "\n".join([
         f"演示县 demo county: {report.county} — {report.towns} 个乡镇 towns, {report.villages} 个村 villages",
         f"农户 households: {report.households} ({status})",
         f"家庭成员 persons: {report.persons}; 收支台账 ledger rows: {report.ledger_rows}",
-        f"监测结果 monitoring {DEMO_YEAR}: 红 red {risk['red']}, 黄 yellow {risk['yellow']}, 绿 green {risk['green']}",
+        f"监测结果 monitoring {DEMO_YEAR}: {risk}",
         f"用时 took {seconds:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in report.seconds.items())})",
     ])
 
 
 def _logins(logins: list[dict]) -> str:
-    from neisheng.cli import _cell, _width
-
     header = ("用户名 username", "密码 password", "角色 role", "区划 division")
     rows = [(u["username"], u["password"], u["role_label"], u["division"] or "—") for u in logins]
-    widths = [max(_width(str(r[i])) for r in (header, *rows)) + 2 for i in range(len(header))]
+    widths = [max(width(str(r[i])) for r in (header, *rows)) + 2 for i in range(len(header))]
     lines = ["演示登录 demo logins:"]
     for row in (header, *rows):
-        lines.append("  " + "".join(_cell(v, w, left=True) for v, w in zip(row, widths)).rstrip())
+        lines.append("  " + "".join(cell(v, w, left=True) for v, w in zip(row, widths)).rstrip())
     return "\n".join(lines)
 
 

@@ -91,6 +91,6 @@ def setup_django() -> None:
     try:
         django.setup()
     except ConfigurationError as exc:
-        from neisheng.cli import UserError
+        from neisheng.console import UserError
 
         raise UserError(str(exc)) from None

@@ -82,13 +82,13 @@ def _report(tables: dict[str, pa.Table], logins: list[dict], seconds: dict[str, 
     import pyarrow.compute as pc
     from django.db.models import Count
 
-    from neisheng.engine.schema import STATUS
-    from neisheng.monitoring.models import RISK_CHOICES, HouseholdResult
+    from neisheng.engine.schema import RISK, STATUS
+    from neisheng.monitoring.selectors import latest_results
 
     divisions = tables["divisions"]
     level = divisions["level"]
     status_counts = dict(zip(*[c.to_pylist() for c in pc.value_counts(tables["households"]["status"]).flatten()]))
-    risk_counts = dict(HouseholdResult.objects.values_list("risk").annotate(n=Count("pk")).order_by())
+    risk_counts = dict(latest_results().values_list("risk").annotate(n=Count("pk")).order_by())
     return DemoReport(
         county=pc.filter(divisions, pc.equal(level, 3))["name"][0].as_py(),
         towns=pc.sum(pc.equal(level, 4)).as_py(),
@@ -97,7 +97,7 @@ def _report(tables: dict[str, pa.Table], logins: list[dict], seconds: dict[str, 
         persons=tables["persons"].num_rows,
         ledger_rows=tables["income_items"].num_rows,
         by_status={s: status_counts.get(s, 0) for s in STATUS},
-        by_risk={r: risk_counts.get(r, 0) for r, _ in RISK_CHOICES},
+        by_risk={r: risk_counts.get(r, 0) for r in RISK},
         logins=logins,
         seconds=seconds,
     )

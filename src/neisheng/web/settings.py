@@ -62,7 +62,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "neisheng.web",
+    "neisheng.platform",
     "neisheng.accounts",
     "neisheng.registry",
     "neisheng.monitoring",
@@ -85,6 +88,11 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Background jobs (neisheng.platform.jobs): django-tasks, the backport of Django 6's
+# tasks framework, with the database as the queue: no other server to run. `neisheng
+# serve` and `neisheng demo` start the worker (`db_worker`) themselves.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ROOT_URLCONF = "neisheng.web.urls"
 WSGI_APPLICATION = "neisheng.web.wsgi.application"

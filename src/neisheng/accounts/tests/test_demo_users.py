@@ -4,7 +4,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from neisheng.accounts.models import Role, User
+from neisheng.accounts.access import Role
+from neisheng.accounts.models import User
 from neisheng.accounts.services import demo_password_generate, demo_users_create
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
+from tests.support import PASSWORD
 
-from conftest import PASSWORD
 from neisheng.accounts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from neisheng.accounts.models import AuditEvent
-from neisheng.engine import catalog, monitor
+from neisheng.engine import backend, catalog, monitor
 from neisheng.monitoring.models import HouseholdResult
 from neisheng.monitoring.services import monitoring_results_load
 from neisheng.policy import load_policy
@@ -18,9 +18,9 @@ def engine_results(county_tables, tmp_path_factory):
     """The engine's output for the fixture counties, computed once for this module."""
     root = tmp_path_factory.mktemp("overview")
     catalog.write_snapshot(county_tables, root / "snapshot")
-    con = catalog.connect()
-    tables, divisions = catalog.open_snapshot(con, root / "snapshot")
-    catalog.write_results(con, monitor(tables, divisions, load_policy()), root / "results")
+    con = backend.connect()
+    tables, divisions = backend.open_snapshot(con, root / "snapshot")
+    backend.write_results(con, monitor(tables, divisions, load_policy()), root / "results")
     return root / "results"
 
 

@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
+from tests.support import PASSWORD
 
-from conftest import PASSWORD
 from neisheng import ids
 from neisheng.accounts.masking import mask_id_number
 from neisheng.accounts.models import AuditEvent
@@ -159,20 +159,6 @@ def test_divisions_are_the_users_own_below_and_above(places, make_user):
     assert codes == {places["village"].code}
     assert client.get(f"/api/divisions/{places['town'].code}/").status_code == 200  # an ancestor
     assert client.get(f"/api/divisions/{places['other_village'].code}/").status_code == 404
-
-
-def test_monitoring_results_are_scoped_and_measures_masked(places, make_user):
-    inside, outside = household_in(places["village"]), household_in(places["other_village"])
-    results_for(inside, outside)
-    client = client_for(make_user("village", places["village"]))
-    listed = client.get("/api/household-results/").json()
-    assert [r["household"] for r in listed["results"]] == [inside.household_id]
-    detail = client.get(f"/api/household-results/{inside.household_id}/").json()
-    assert detail["risk"] == "red" and detail["reason_codes"] == ["income_below_line"]
-    member = inside.members.first()
-    assert detail["measures"][0]["person_id"] == mask_id_number(member.person_id)
-    assert client.get(f"/api/household-results/{outside.household_id}/").status_code == 404
-    assert client.get("/api/households/", {"risk": "red"}).json()["count"] == 1
 
 
 def test_the_summary_counts_one_division_and_refuses_one_outside(places, make_user):

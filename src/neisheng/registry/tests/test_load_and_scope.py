@@ -1,6 +1,6 @@
 import pytest
 
-from neisheng.accounts.selectors import households_visible_to, persons_visible_to
+from neisheng.platform import scope
 from neisheng.registry.models import Household, IncomeItem, Person
 
 pytestmark = pytest.mark.django_db
@@ -14,13 +14,13 @@ def test_the_county_loads_whole(county):
 
 def test_a_village_cadre_sees_only_the_village(places, make_user):
     cadre = make_user("village", places["village"])
-    seen = households_visible_to(cadre)
+    seen = scope.visible_to(cadre, Household)
     assert seen.exists()
     assert set(seen.values_list("village_id", flat=True)) == {places["village"].code}
-    assert not persons_visible_to(cadre).exclude(household__village_id=places["village"].code).exists()
+    assert not scope.visible_to(cadre, Person).exclude(household__village_id=places["village"].code).exists()
 
 
 def test_a_county_officer_sees_the_county_and_no_one_without_division_sees_anything(places, make_user):
-    seen = households_visible_to(make_user("county", places["county"]))
+    seen = scope.visible_to(make_user("county", places["county"]), Household)
     assert seen.count() == Household.objects.filter(village__code__startswith="500237").count() > 0
-    assert not households_visible_to(make_user("village", None, username="nobody")).exists()
+    assert not scope.visible_to(make_user("village", None, username="nobody"), Household).exists()

@@ -13,10 +13,11 @@ from django.urls import reverse
 
 from neisheng import ids
 from neisheng.accounts.models import AuditEvent
+from neisheng.engine import schema as engine_schema
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
-from neisheng.registry import selectors
 from neisheng.registry.lookups import ALREADY_REGISTERED
 from neisheng.registry.models import Household, IncomeItem, Person
+from neisheng.registry.selectors import household_file, listing
 from neisheng.registry.versions import record_version
 
 pytestmark = pytest.mark.django_db
@@ -224,10 +225,10 @@ def test_export_is_a_real_workbook_of_the_filtered_list(client, places, as_role)
 
 
 def test_export_streams_in_batches_beyond_one_batch(places, make_user, monkeypatch):
-    monkeypatch.setattr(selectors, "EXPORT_BATCH", 7)
+    monkeypatch.setattr(listing, "EXPORT_BATCH", 7)
     officer = make_user("county", places["county"])
-    matching = selectors.households_matching(officer, selectors.ListFilters())
-    exported = [row[0] for row in selectors.export_rows(matching)]
+    matching = listing.households_matching(officer, listing.ListFilters())
+    exported = [row[0] for row in listing.export_rows(matching)]
     assert exported == list(matching.values_list("pk", flat=True))
 
 
@@ -246,7 +247,7 @@ def test_household_page_shows_members_masked_ledger_and_guarantees(client, place
     assert member.person_id[:4] + "*" * 10 + member.person_id[-4:] in html
     year = response.context["ledger"][0]
     rows = IncomeItem.objects.filter(household=household, year=year.year)
-    kinds = {code: item.kind for code, item in selectors.schema.LEDGER_ITEMS.items()}
+    kinds = {code: item.kind for code, item in engine_schema.LEDGER_ITEMS.items()}
     income = sum((r.amount for r in rows if kinds[r.item] == "income"), Decimal(0))
     cost = sum((r.amount for r in rows if kinds[r.item] == "cost"), Decimal(0))
     assert year.net == income - cost
@@ -403,7 +404,7 @@ def test_editing_a_member_uses_an_opaque_key_and_shows_in_history(client, places
     as_role("village", places["village"])
     household = _village_households(places["village"]).first()
     person = household.members.first()
-    key = selectors.member_key(person)
+    key = household_file.member_key(person)
     url = reverse("registry:person_edit", args=[household.pk, key])
     assert person.person_id not in url
     form = client.get(url).context["form"]

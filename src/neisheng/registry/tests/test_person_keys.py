@@ -141,7 +141,7 @@ def test_a_malformed_reveal_key_is_refused_before_any_lookup(client, places, mak
                                                             django_assert_max_num_queries):
     client.force_login(make_user("county", places["county"]))
     with django_assert_max_num_queries(3), CaptureQueriesContext(connection) as queries:  # session and user
-        response = client.post(reverse("accounts:reveal"), {"kind": "id", "key": "*." + "0" * 32})
+        response = client.post(reverse("registry:reveal"), {"kind": "id", "key": "*." + "0" * 32})
     assert response.status_code == 404
     assert not [q["sql"] for q in queries if "registry_person" in q["sql"]]
 

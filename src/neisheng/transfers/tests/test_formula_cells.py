@@ -17,8 +17,8 @@ from neisheng.cli import main
 from neisheng.engine import catalog
 from neisheng.engine.cells import FORMULA_TRIGGERS
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
+from neisheng.platform.exports import workbook_bytes
 from neisheng.registry.models import Household, Person
-from neisheng.transfers.exports import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_the_household_export_writes_a_formula_name_as_text(client, places, make
 def test_the_audit_export_writes_a_failed_login_with_a_formula_username_as_text(client, make_user, db):
     client.post(reverse("accounts:login"), {"username": ATTACK, "password": "whatever-password-1"})
     client.force_login(make_user("admin", None, username="boss"))
-    response = client.post(reverse("accounts:audit") + "?action=login_failed")
+    response = client.post(reverse("platform:audit") + "?action=login_failed")
     assert response["Content-Type"].startswith(XLSX)
     _assert_text_not_formula(_cells(BytesIO(response.content)), ATTACK)
 

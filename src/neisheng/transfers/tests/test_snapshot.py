@@ -14,7 +14,8 @@ from neisheng.cli import main
 from neisheng.engine.schema import TABLES
 from neisheng.engine.validation import SnapshotInvalid, validate_snapshot
 from neisheng.registry.models import Division, Household, IncomeItem, Person
-from neisheng.transfers.services import SnapshotImportError, snapshot_export, snapshot_import
+from neisheng.registry.snapshots import snapshot_export
+from neisheng.transfers.services import SnapshotImportError, snapshot_import
 
 pytestmark = pytest.mark.django_db
 

@@ -244,7 +244,7 @@ def test_persons_rows_for_another_village_tell_nothing_of_its_members(places, ma
 
 
 def test_an_administrator_of_a_town_cannot_reveal_the_phone_of_a_county_officer(client, places, make_user):
-    from neisheng.accounts.tests.test_reveal import REVEAL, render
+    from neisheng.registry.tests.test_reveal import REVEAL, render
 
     county_officer = make_user("county", places["county"])
     county_officer.phone = "13900002222"

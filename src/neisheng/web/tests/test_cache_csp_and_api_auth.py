@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from django.conf import settings
 from rest_framework.test import APIClient
+from tests.support import PASSWORD
 
-from conftest import PASSWORD
 from neisheng.accounts.models import AuditEvent
 from neisheng.cli import main
 from neisheng.registry.models import Household

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from tests.support import PASSWORD
 
-from conftest import PASSWORD
 from neisheng.engine import measures, schema
 from neisheng.monitoring.models import MONITOR_TYPE_CHOICES, RISK_CHOICES, STABILITY_CHOICES
 from neisheng.registry.models import Household

@@ -1,0 +1,3 @@
+from neisheng.cli import main
+
+main(prog_name="neisheng")

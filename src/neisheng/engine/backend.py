@@ -1,0 +1,96 @@
+"""The engine's side of a snapshot: an Ibis backend (embedded DuckDB, or Spark), the
+snapshot's tables opened on it (in place when they are Parquet in the contract's types,
+through full validation otherwise) and the results written out. Above both catalog (the
+readers and writers of files) and validation (the contract's checks), so neither needs
+the other's caller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from neisheng.engine.schema import TABLES
+from neisheng.engine.validation import load_snapshot
+
+ENGINES = ("duckdb", "spark")
+OUTPUTS = ("household_results", "measures", "region_summary")
+
+
+def connect(engine: str = "duckdb"):
+    """An Ibis backend: embedded DuckDB, or Spark (local mode unless
+    NEISHENG_SPARK_MASTER names a cluster)."""
+    import os
+
+    import ibis
+
+    if engine == "duckdb":
+        con = ibis.duckdb.connect()
+        # Output row order carries no meaning; letting DuckDB write in any order keeps
+        # both cores busy and memory low.
+        con.raw_sql("SET preserve_insertion_order = false")
+        return con
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        spark = (
+            SparkSession.builder.master(os.environ.get("NEISHENG_SPARK_MASTER", "local[*]"))
+            .appName("neisheng")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", os.environ.get("NEISHENG_SPARK_PARTITIONS", "8"))
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        return ibis.pyspark.connect(spark)
+    raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+
+
+def _parquet_in_contract_types(directory: Path) -> dict[str, Path] | None:
+    """The four Parquet files when each has the contract's columns and types (read from
+    the footer only), so a large snapshot goes straight to the engine."""
+    paths = {}
+    for table in TABLES.values():
+        path = directory / f"{table.name}.parquet"
+        if not path.is_file():
+            return None
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowException, OSError, ValueError):
+            # Not a Parquet footer (truncated, garbage, empty): full validation reads the
+            # folder and reports the file in one sentence.
+            return None
+        for column in table.columns:
+            if column.name not in schema.names or schema.field(column.name).type != column.arrow_type:
+                return None
+        paths[table.name] = path
+    return paths
+
+
+def open_snapshot(con, directory: Path, *, validate: bool = False):
+    """The snapshot's tables as Ibis tables on `con`, plus the divisions as Arrow (the
+    small table the region roll-up walks in Python). Parquet in contract types is read in
+    place; any other snapshot, or `validate=True`, goes through full validation first and
+    raises SnapshotInvalid naming every problem."""
+    directory = Path(directory)
+    paths = None if validate else _parquet_in_contract_types(directory)
+    if paths is not None:
+        tables = {name: con.read_parquet(path, table_name=f"snapshot_{name}") for name, path in paths.items()}
+        divisions = pq.read_table(paths["divisions"])
+    else:
+        arrow = load_snapshot(directory)
+        tables = {name: con.create_table(f"snapshot_{name}", data, overwrite=True) for name, data in arrow.items()}
+        divisions = arrow["divisions"]
+    return tables, divisions
+
+
+def write_results(con, results: dict, out_dir: Path) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in OUTPUTS:
+        path = out_dir / f"{name}.parquet"
+        con.to_parquet(results[name], path)
+        written[name] = path
+    return written

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PlatformConfig(AppConfig):
+    name = "neisheng.platform"
+    # "platform" alone would read like the standard library's module in migrations and
+    # table names.
+    label = "neisheng_platform"
+    verbose_name = "平台 platform"

@@ -1,0 +1,153 @@
+"""Extension points: how an app shows its own content on pages another app owns, without
+that app importing it. The registry's household page and household list know nothing of
+monitoring, cases or visits; those apps register here, in their `AppConfig.ready()`:
+
+    household_section_add(HouseholdSection(
+        name="monitoring", template="monitoring/household_card.html", context=card_context, order=10))
+    household_attribute_add(HouseholdAttribute(
+        name="risk", label="风险", choices=schema.RISK, annotate=with_latest_risk, summary="by_risk"))
+
+One app may also say which policy explains a household (`household_policy_set`):
+monitoring gives the policy of the run whose result the page shows.
+
+A section is a card on the household page: `context(request, household)` returns what
+its template needs, or None for no card. An attribute is a value the app keeps about each
+household, given as a queryset annotation named after it: the household list and the
+household API add it (a filter parameter, a field of each payload) and /api/summary/ counts
+households by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class HouseholdSection:
+    name: str  # the card's HTML id, unique
+    template: str
+    context: Callable[[Any, Any], dict | None]  # (request, household) -> template context, or None
+    order: int = 100  # cards in ascending order, after the household's own facts
+
+
+@dataclass(frozen=True)
+class HouseholdAttribute:
+    name: str  # the annotation, the API field and the filter parameter, unique
+    label: str  # the list column's header (Chinese)
+    choices: dict[str, str]  # code -> Chinese label; the filter accepts exactly these codes
+    annotate: Callable[[Any], Any]  # households queryset -> the same rows annotated with `name`
+    help_text: str = ""
+    in_payload: bool = True  # a read-only field of /api/households/ payloads
+    filterable: bool = True  # a query parameter of /api/households/ and of the household list
+    summary: str | None = None  # key of /api/summary/'s counts by this value ("none": no value)
+    # (user, households) -> the rows annotated with the value this user's pages show (e.g.
+    # from the latest run covering the user's division); None: `annotate`.
+    annotate_for: Callable[[Any, Any], Any] | None = None
+    # user -> whether the value exists for this user yet (the pages show no filter, column
+    # value or figure for it otherwise); None: always.
+    shown_to: Callable[[Any], bool] | None = None
+
+
+_sections: dict[str, HouseholdSection] = {}
+_attributes: dict[str, HouseholdAttribute] = {}
+_policy_provider: list[Callable[[Any], Any]] = []
+_cache_versions: dict[str, Callable[[], Any]] = {}
+
+
+def household_section_add(section: HouseholdSection) -> None:
+    """Register a card of the household page (from an AppConfig.ready())."""
+    if section.name in _sections and _sections[section.name] != section:
+        raise ValueError(f"a household section named {section.name!r} is already registered")
+    _sections[section.name] = section
+
+
+def household_sections() -> list[HouseholdSection]:
+    return sorted(_sections.values(), key=lambda s: (s.order, s.name))
+
+
+def household_attribute_add(attribute: HouseholdAttribute) -> None:
+    """Register a value of each household kept by another app (from an AppConfig.ready())."""
+    if attribute.name in _attributes and _attributes[attribute.name] != attribute:
+        raise ValueError(f"a household attribute named {attribute.name!r} is already registered")
+    _attributes[attribute.name] = attribute
+
+
+def household_attributes(*, in_payload: bool | None = None, filterable: bool | None = None,
+                         summarised: bool | None = None) -> list[HouseholdAttribute]:
+    chosen = []
+    for attribute in _attributes.values():
+        if in_payload is not None and attribute.in_payload != in_payload:
+            continue
+        if filterable is not None and attribute.filterable != filterable:
+            continue
+        if summarised is not None and (attribute.summary is not None) != summarised:
+            continue
+        chosen.append(attribute)
+    return chosen
+
+
+def household_attribute(name: str) -> HouseholdAttribute | None:
+    """The attribute registered under `name`, or None when no installed app keeps it."""
+    return _attributes.get(name)
+
+
+def household_attribute_shown_to(attribute: HouseholdAttribute | None, user) -> bool:
+    return attribute is not None and (attribute.shown_to is None or bool(attribute.shown_to(user)))
+
+
+def households_annotated_for(user, queryset, attributes: Iterable[HouseholdAttribute] | None = None):
+    """`queryset` (households) with the given attributes (all by default) annotated as
+    `user`'s pages show them."""
+    for attribute in (household_attributes() if attributes is None else attributes):
+        if attribute.name not in queryset.query.annotations:
+            annotate = attribute.annotate if attribute.annotate_for is None else (
+                lambda qs, a=attribute: a.annotate_for(user, qs))
+            queryset = annotate(queryset)
+    return queryset
+
+
+def households_annotated(queryset, attributes: Iterable[HouseholdAttribute] | None = None):
+    """`queryset` (households) with the given attributes (all by default) annotated."""
+    for attribute in (household_attributes() if attributes is None else attributes):
+        if attribute.name not in queryset.query.annotations:
+            queryset = attribute.annotate(queryset)
+    return queryset
+
+
+def household_sections_rendered(request, household) -> list[dict]:
+    """The registered cards that have something to show for this household, in order,
+    each as {"name", "html"}."""
+    shown = []
+    for section in household_sections():
+        context = section.context(request, household)
+        if context is not None:
+            shown.append({"name": section.name, "html": render_to_string(section.template, context, request)})
+    return shown
+
+
+def household_policy_set(provider: Callable[[Any], Any]) -> None:
+    """Register the one app that says which policy explains a household's page (the
+    policy of the monitoring run shown there): `provider(household)` -> Policy or None."""
+    _policy_provider[:] = [provider]
+
+
+def household_policy(household):
+    """The policy the household page explains this household with, or None for the
+    installation's own."""
+    return _policy_provider[0](household) if _policy_provider else None
+
+
+def cache_version_add(name: str, provider: Callable[[], Any]) -> None:
+    """Register something other than the registry's own writes that changes what pages
+    count (a monitoring run's results): `provider()` returns a value that changes with
+    it, part of the key under which the registry caches its figures."""
+    _cache_versions[name] = provider
+
+
+def cache_versions() -> tuple:
+    """Every registered provider's current value, in a stable order."""
+    return tuple(_cache_versions[name]() for name in sorted(_cache_versions))

@@ -1,0 +1,113 @@
+"""One household's file: its members (addressed by key), ledger by year and guarantees,
+all computed by the engine's own rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from neisheng.engine import household as engine_household
+from neisheng.engine import schema
+from neisheng.registry.models import Household, IncomeItem, Person
+from neisheng.registry.reveal import person_key_is_well_formed
+
+REASON_LABELS = schema.REASON
+
+
+def member_key(person: Person) -> str:
+    """A member's key in URLs (Person.key, random), so full ID numbers never appear in
+    addresses, browser history or server logs."""
+    return person.key
+
+
+def member_by_key(household: Household, key: str) -> Person | None:
+    if not person_key_is_well_formed(key):
+        return None
+    return household.members.filter(key=key).first()
+
+
+def _person_row(person: Person) -> dict:
+    return {c.name: getattr(person, c.name) for c in schema.PERSONS.columns}
+
+
+def _household_row(household: Household) -> dict:
+    row = {c.name: getattr(household, c.name, None) for c in schema.HOUSEHOLDS.columns}
+    row["village_code"] = household.village_id
+    return row
+
+
+def member_facts(members: list[Person], policy, today: dt.date) -> dict[str, engine_household.MemberFacts]:
+    """person_id → age today, age on the policy's reference date and the guarantee flags,
+    by the engine's own rules (engine.household.member_facts), never a copy of them."""
+    return engine_household.member_facts([_person_row(p) for p in members], policy, today)
+
+
+@dataclass
+class LedgerYear:
+    year: int
+    rows: list[IncomeItem]
+    income: Decimal
+    cost: Decimal
+    rigid: Decimal
+    net: Decimal
+    per_capita: Decimal | None
+
+
+def ledger_by_year(household: Household, alive_size: int) -> list[LedgerYear]:
+    """Each year's rows with net income (income − production cost), per-capita income
+    (net / alive members) and rigid expenditure, all computed by the engine
+    (engine.household.ledger_years, engine.income.per_capita: half away from zero), so
+    the page states exactly what a monitoring run does."""
+    years: dict[int, list[IncomeItem]] = defaultdict(list)
+    catalogue_order = {code: i for i, code in enumerate(schema.LEDGER_ITEMS)}
+    items = sorted(household.ledger.all(),
+                   key=lambda i: (-i.year, catalogue_order.get(i.item, len(catalogue_order)), i.pk))
+    for item in items:
+        item.source_label = schema.SOURCE_LABELS.get(item.source, item.source)
+        item.kind = schema.LEDGER_ITEMS[item.item].kind if item.item in schema.LEDGER_ITEMS else None
+        years[item.year].append(item)
+    totals = engine_household.ledger_years(
+        [{c.name: getattr(i, c.name) for c in schema.INCOME_ITEMS.columns} for i in items], alive_size
+    )
+    return [
+        LedgerYear(year, rows, t.income, t.cost, t.rigid, t.net, t.per_capita)
+        for year, rows in years.items()
+        for t in (totals[year],)
+    ]
+
+
+@dataclass
+class Guarantee:
+    name: str
+    ok: bool
+    detail: str
+
+
+def guarantees(household: Household, members: list[Person], policy,
+               facts: dict[str, engine_household.MemberFacts] | None = None) -> list[Guarantee]:
+    """两不愁三保障 and safe drinking water, decided by the engine's rules
+    (engine.household.guarantee_reasons) with the policy's age band and home-schooling
+    grades; this only names the members concerned."""
+    if facts is None:
+        facts = member_facts(members, policy, policy.reference_date)
+    fired = engine_household.guarantee_reasons(_household_row(household), facts)
+    alive = [p for p in members if p.alive]
+    out_of_school = [p for p in alive if facts[p.person_id].out_of_school]
+    in_band = [p for p in alive if facts[p.person_id].in_school_ages]
+    uninsured = [p for p in alive if facts[p.person_id].uninsured]
+    school_ages = policy.compulsory_school_ages
+    return [
+        Guarantee("不愁吃、不愁穿", not fired["food_clothing"],
+                  schema.REASON["food_clothing"] if fired["food_clothing"] else ""),
+        Guarantee(
+            "义务教育有保障", not fired["compulsory_education"],
+            (f"{school_ages}周岁成员 {len(in_band)} 人" if not fired["compulsory_education"]
+             else "失学辍学:" + "、".join(p.name for p in out_of_school)),
+        ),
+        Guarantee("基本医疗有保障", not fired["medical_insurance"],
+                  "" if not fired["medical_insurance"] else "未参保:" + "、".join(p.name for p in uninsured)),
+        Guarantee("住房安全有保障", not fired["housing"], schema.HOUSING.get(household.housing, "")),
+        Guarantee("饮水安全有保障", not fired["water"], schema.WATER.get(household.water, "")),
+    ]

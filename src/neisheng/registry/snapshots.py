@@ -1,0 +1,73 @@
+"""The registry as the data contract's four tables: read from the database, and written
+out as a snapshot folder. Monitoring runs and `neisheng export-snapshot` both start here,
+so the registry (not an app above it) owns what a snapshot of it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyarrow as pa
+
+from neisheng.accounts.services import audit_record
+from neisheng.engine.schema import TABLES
+
+# Who exports when nobody signed in does: the command line.
+CLI_ACTOR = SimpleNamespace(username="cli", is_authenticated=False)
+FETCH_CHUNK = 10_000
+
+
+def _arrow(name: str, queryset, fields: list[str]) -> pa.Table:
+    """Rows of `queryset` as the contract table `name`; `fields` are the model paths of
+    the contract columns, in contract order."""
+    table = TABLES[name]
+    columns: list[list] = [[] for _ in fields]
+    for row in queryset.values_list(*fields).iterator(chunk_size=FETCH_CHUNK):
+        for values, value in zip(columns, row):
+            values.append(value)
+    return pa.table([pa.array(values, c.arrow_type) for values, c in zip(columns, table.columns)],
+                    schema=table.arrow_schema)
+
+
+def registry_tables(*, user=None) -> dict[str, pa.Table]:
+    """The database's registry as the four contract tables, sorted by key: everything,
+    or what lies under `user`'s division (its ancestors included, so every parent code
+    resolves)."""
+    from neisheng.platform import scope
+    from neisheng.registry.models import Division, Household, IncomeItem, Person
+
+    if user is None:
+        divisions, households = Division.objects.all(), Household.objects.all()
+        persons, ledger = Person.objects.all(), IncomeItem.objects.all()
+    else:
+        divisions = scope.visible_to(user, Division, ancestors=True)
+        households, persons = scope.visible_to(user, Household), scope.visible_to(user, Person)
+        ledger = scope.visible_to(user, IncomeItem)
+
+    def fields(name: str, renames: dict[str, str]) -> list[str]:
+        return [renames.get(c, c) for c in TABLES[name].column_names]
+
+    return {
+        "divisions": _arrow("divisions", divisions.order_by("code"),
+                            fields("divisions", {"parent_code": "parent_id"})),
+        "households": _arrow("households", households.order_by("household_id"),
+                             fields("households", {"village_code": "village_id"})),
+        "persons": _arrow("persons", persons.order_by("person_id"), fields("persons", {})),
+        "income_items": _arrow("income_items", ledger.order_by("household_id", "year", "item", "id"),
+                               fields("income_items", {})),
+    }
+
+
+# Not one transaction: on SQLite that would hold the write lock for the whole export.
+def snapshot_export(*, directory: Path, user=None, fmt: str = "parquet", headers: str = "en") -> dict[str, int]:
+    """Write the four contract tables from the database (everything, or what lies under
+    `user`'s division) as a snapshot folder; returns rows per table."""
+    from neisheng.engine.catalog import write_snapshot
+
+    tables = registry_tables(user=user)
+    write_snapshot(tables, Path(directory), fmt=fmt, headers=headers)
+    counts = {name: t.num_rows for name, t in tables.items()}
+    audit_record(user=user or CLI_ACTOR, action="export", division_code=getattr(user, "division_id", ""),
+                 object_type="snapshot",
+                 detail={"directory": str(directory), "format": fmt, "headers": headers, **counts})
+    return counts

@@ -1,0 +1,26 @@
+"""What tests import by name. Kept out of the conftest files: with several conftest.py in
+one run, `from conftest import …` binds whichever was imported first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "neisheng-test-pw-2026"
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip a test whose service is missing on a developer's machine; in CI fail instead,
+    so a green CI never hides a test that did not run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {what} is not available")
+    pytest.skip(f"{what} is not available")
+
+
+def require_java() -> None:
+    require(shutil.which("java") is not None, "Java (for Spark)")

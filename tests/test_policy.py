@@ -1,0 +1,272 @@
+"""Every refusal `neisheng.policy` can make, one row each: the message names the key (and
+the file), in Chinese and English. And `extends:`: a county's file over its province's,
+over the built-in default.
+
+The last test checks that the table reaches every `fail(...)` / `raise PolicyError` line
+of policy.py, so a refusal added there without a row here fails the suite."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import inspect
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from neisheng import policy as policy_module
+from neisheng.policy import PolicyError, default_policy_text, load_policy, policy_from_text
+
+
+def defaults() -> dict:
+    return yaml.safe_load(default_policy_text())
+
+
+def _set(path: str, value):
+    """A change to the default policy: `path` is dotted ("rules.training_ages")."""
+    def change(data: dict) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return change
+
+
+def _drop(path: str):
+    def change(data: dict) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        del node[last]
+    return change
+
+
+def _indicators(**specs):
+    return _set("motivation_indicators", specs)
+
+
+EIGHTH = {"dimension": "awareness", "weight": 0.125}
+
+# (id, change to the default policy, the key the message must name)
+CASES = [
+    ("unknown top-level key", _set("poverty_lines", 4500), "poverty_lines"),
+    ("year missing", _drop("year"), "year"),
+    ("year out of range", _set("year", 1999), "year"),
+    ("year a string", _set("year", "2026"), "year"),
+    ("year a boolean", _set("year", True), "year"),
+    ("reference_date not a date string", _set("reference_date", "31/12/2026"), "reference_date"),
+    ("reference_date a number", _set("reference_date", 20261231), "reference_date"),
+    ("poverty_line missing", _drop("poverty_line"), "poverty_line"),
+    ("poverty_line a boolean", _set("poverty_line", True), "poverty_line"),
+    ("poverty_line not a number", _set("poverty_line", "four thousand"), "poverty_line"),
+    ("poverty_line not finite", _set("poverty_line", "Infinity"), "poverty_line"),
+    ("poverty_line zero (must be above 0)", _set("poverty_line", 0), "poverty_line"),
+    ("monitoring_threshold below poverty_line", _set("monitoring_threshold", 4000), "monitoring_threshold"),
+    ("monitoring_threshold negative", _set("monitoring_threshold", -1), "monitoring_threshold"),
+    ("drop_ratio above 1", _set("drop_ratio", 1.5), "drop_ratio"),
+    ("drop_ratio zero", _set("drop_ratio", 0), "drop_ratio"),
+    ("rigid_ratio zero", _set("rigid_ratio", 0), "rigid_ratio"),
+    ("stable_multiple below 1", _set("stable_multiple", 0.5), "stable_multiple"),
+    ("motivation_k above 1", _set("motivation_k", 2), "motivation_k"),
+    ("motivation_indicators missing", _drop("motivation_indicators"), "motivation_indicators"),
+    ("motivation_indicators empty", _set("motivation_indicators", {}), "motivation_indicators"),
+    ("unknown indicator", _indicators(luck={"dimension": "awareness", "weight": 1}),
+     "motivation_indicators.luck"),
+    ("indicator without a mapping", _indicators(will=1), "motivation_indicators.will"),
+    ("indicator's unknown dimension", _indicators(will={"dimension": "luck", "weight": 1}),
+     "motivation_indicators.will.dimension"),
+    ("indicator's weight above 1", _indicators(will={"dimension": "awareness", "weight": 2}),
+     "motivation_indicators.will.weight"),
+    ("indicator's weight a boolean", _indicators(will={"dimension": "awareness", "weight": True}),
+     "motivation_indicators.will.weight"),
+    ("weights not summing to 1", _indicators(will=EIGHTH, skill={"dimension": "capability", "weight": 0.125}),
+     "motivation_indicators"),
+    ("rules missing", _drop("rules"), "rules"),
+    ("a rule missing", _drop("rules.training_ages"), "rules.training_ages"),
+    ("age range reversed", _set("rules.training_ages", [59, 16]), "rules.training_ages"),
+    ("age range of one number", _set("rules.education_ages", [16]), "rules.education_ages"),
+    ("age range beyond 130", _set("rules.welfare_post_ages", [16, 200]), "rules.welfare_post_ages"),
+    ("disability grades outside 1–4", _set("rules.severe_disability_grades", [0, 5]),
+     "rules.severe_disability_grades"),
+    ("disability grades not a list", _set("rules.home_schooling_disability_grades", 2),
+     "rules.home_schooling_disability_grades"),
+    ("willingness cut-off above 5", _set("rules.willingness_deprived_at_most", 6),
+     "rules.willingness_deprived_at_most"),
+    ("employment months above 12", _set("rules.employment_months_at_least", 13),
+     "rules.employment_months_at_least"),
+    ("employment months a boolean", _set("rules.employment_months_at_least", True),
+     "rules.employment_months_at_least"),
+    ("unknown education level", _set("rules.education_at_least", "phd"), "rules.education_at_least"),
+    ("uploads not a mapping", _set("uploads", 30), "uploads"),
+    ("uploads' unknown key", _set("uploads.keep_days", 30), "uploads.keep_days"),
+    ("retention_days missing", _drop("uploads.retention_days"), "uploads.retention_days"),
+    ("retention_days zero", _set("uploads.retention_days", 0), "uploads.retention_days"),
+    ("retention_days above ten years", _set("uploads.retention_days", 3651), "uploads.retention_days"),
+    ("retention_days a boolean", _set("uploads.retention_days", True), "uploads.retention_days"),
+    ("review not a mapping", _set("review", 5), "review"),
+    ("review's unknown key", _set("review.objection_days", 3), "review.objection_days"),
+    ("publicity_days missing", _drop("review.publicity_days"), "review.publicity_days"),
+    ("publicity_days zero", _set("review.publicity_days", 0), "review.publicity_days"),
+    ("publicity_days above 90", _set("review.publicity_days", 91), "review.publicity_days"),
+    ("publicity_days a string", _set("review.publicity_days", "5"), "review.publicity_days"),
+]
+
+
+def _refusal(change) -> PolicyError:
+    data = defaults()
+    change(data)
+    with pytest.raises(PolicyError) as refused:
+        policy_from_text(yaml.safe_dump(data, allow_unicode=True), source="county.yaml")
+    return refused.value
+
+
+def _names_the_key(error: PolicyError, key: str, source: str) -> None:
+    assert error.key == key
+    text = str(error)
+    assert text.startswith(f"{source}: {key}: "), text
+    zh, en = text[len(f"{source}: {key}: "):].split(" / ", 1)
+    assert re.search(r"[\u4e00-\u9fff]", zh) and en and not re.search(r"[\u4e00-\u9fff]", en), text
+
+
+@pytest.mark.parametrize("change, key", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_each_refusal_names_its_key(change, key):
+    _names_the_key(_refusal(change), key, "county.yaml")
+
+
+# Refusals of the file itself, before any key is read: (id, write files, key).
+def _file_cases(tmp_path: Path) -> list[tuple[str, Path, str]]:
+    (tmp_path / "broken.yaml").write_text("year: [2026\n", encoding="utf-8")
+    (tmp_path / "list.yaml").write_text("- 2026\n", encoding="utf-8")
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n", encoding="utf-8")
+    (tmp_path / "orphan.yaml").write_text("extends: province.yaml\n", encoding="utf-8")
+    (tmp_path / "bad_child.yaml").write_text("extends: list.yaml\n", encoding="utf-8")
+    return [
+        ("file missing", tmp_path / "nowhere.yaml", "(file)"),
+        ("not YAML", tmp_path / "broken.yaml", "(file)"),
+        ("not a mapping", tmp_path / "list.yaml", "(file)"),
+        ("extends in a cycle", tmp_path / "a.yaml", "extends"),
+        ("extends a missing file", tmp_path / "orphan.yaml", "(file)"),
+        ("extends a file that is not a mapping", tmp_path / "bad_child.yaml", "(file)"),
+    ]
+
+
+def test_refusals_of_the_file_name_the_file(tmp_path):
+    for name, path, key in _file_cases(tmp_path):
+        with pytest.raises(PolicyError) as refused:
+            load_policy(path)
+        error = refused.value
+        assert error.key == key, name
+        assert f": {key}: " in str(error), name
+    # The parent of a cycle or a missing parent is named, so the right file gets fixed.
+    with pytest.raises(PolicyError, match="province.yaml"):
+        load_policy(tmp_path / "orphan.yaml")
+
+
+@pytest.mark.parametrize("text", ["year: [2026\n", "- 2026\n"], ids=["not YAML", "not a mapping"])
+def test_a_stored_policy_that_is_not_a_mapping_is_refused(text):
+    with pytest.raises(PolicyError) as refused:
+        policy_from_text(text, source="run 7")
+    assert refused.value.key == "(file)" and str(refused.value).startswith("run 7: (file): ")
+
+
+# --------------------------------------------------------------------------- extends
+
+
+def test_a_county_inherits_from_its_province_and_the_default(tmp_path):
+    (tmp_path / "province").mkdir()
+    (tmp_path / "province" / "chongqing.yaml").write_text(
+        "monitoring_threshold: 8500\n"
+        "rules: {training_ages: [18, 55]}\n"
+        "uploads: {retention_days: 60}\n"
+        "review: {publicity_days: 7}\n", encoding="utf-8")
+    (tmp_path / "county.yaml").write_text(
+        "extends: province/chongqing.yaml\n"
+        "monitoring_threshold: 8050\n"
+        "rules: {welfare_post_ages: [18, 60]}\n"
+        "review: {publicity_days: 10}\n", encoding="utf-8")
+
+    policy = load_policy(tmp_path / "county.yaml")
+    default = load_policy()
+    assert policy.monitoring_threshold == Decimal(8050)  # the county's own value
+    assert (policy.training_ages.low, policy.training_ages.high) == (18, 55)  # the province's rule
+    assert (policy.welfare_post_ages.low, policy.welfare_post_ages.high) == (18, 60)  # the county's
+    assert policy.job_placement_ages == default.job_placement_ages  # the default's
+    assert policy.upload_retention_days == 60  # a section merges key by key through the chain
+    assert policy.review_publicity_days == 10
+    assert policy.poverty_line == default.poverty_line
+    assert policy.source == str(tmp_path / "county.yaml")
+
+
+def test_a_list_of_indicators_replaces_the_inherited_one_whole(tmp_path):
+    (tmp_path / "province.yaml").write_text(yaml.safe_dump({"motivation_indicators": {
+        "will": {"dimension": "awareness", "weight": 0.5},
+        "credit": {"dimension": "opportunity", "weight": 0.5},
+    }}, sort_keys=False), encoding="utf-8")
+    (tmp_path / "county.yaml").write_text("extends: province.yaml\n", encoding="utf-8")
+    assert [i.name for i in load_policy(tmp_path / "county.yaml").indicators] == ["will", "credit"]
+
+
+def test_a_value_refused_in_a_parent_is_named_with_the_file_loaded(tmp_path):
+    (tmp_path / "province.yaml").write_text("review: {publicity_days: 0}\n", encoding="utf-8")
+    (tmp_path / "county.yaml").write_text("extends: province.yaml\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as refused:
+        load_policy(tmp_path / "county.yaml")
+    _names_the_key(refused.value, "review.publicity_days", str(tmp_path / "county.yaml"))
+
+
+def test_the_default_policy_loads_with_its_dates_and_keys():
+    policy = load_policy()
+    assert policy.reference_date == dt.date(2026, 12, 31)
+    assert policy.upload_retention_days == 30 and policy.review_publicity_days == 5
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def _refusal_lines() -> set[int]:
+    """Lines of policy.py that refuse: each `fail(...)` call and `raise PolicyError(...)`."""
+    lines = inspect.getsource(policy_module).splitlines()
+    return {number for number, line in enumerate(lines, start=1)
+            if re.search(r"(?<!def )\bfail\(|raise PolicyError\(", line)
+            and "def fail(" not in lines[number - 2]}  # fail's own raise serves all its callers
+
+
+def _line_reached(error: PolicyError) -> int:
+    """The line of policy.py that refused: the caller of `fail`, or the `raise` itself."""
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    in_policy = [f for f in frames if f.tb_frame.f_code.co_filename == policy_module.__file__]
+    if in_policy[-1].tb_frame.f_code.co_name == "fail":
+        return in_policy[-2].tb_lineno
+    return in_policy[-1].tb_lineno
+
+
+def test_the_table_reaches_every_refusal_of_policy_py(tmp_path):
+    reached = {_line_reached(_refusal(change)) for _, change, _ in CASES}
+    for _, path, _ in _file_cases(tmp_path):
+        with pytest.raises(PolicyError) as refused:
+            load_policy(path)
+        reached.add(_line_reached(refused.value))
+    for text in ("year: [2026\n", "- 2026\n"):
+        with pytest.raises(PolicyError) as refused:
+            policy_from_text(text)
+        reached.add(_line_reached(refused.value))
+    missing = _refusal_lines() - reached
+    assert not missing, f"refusals of policy.py without a row in this table: lines {sorted(missing)}"
+
+
+def test_cases_do_not_touch_the_shared_default():
+    # Each case works on its own copy of the default policy.
+    before = copy.deepcopy(defaults())
+    for _, change, _ in CASES:
+        _refusal(change)
+    assert defaults() == before
