@@ -125,9 +125,10 @@ def server(env: dict):
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/accounts/login/", timeout=2).close()
+                urllib.request.urlopen(base + "/accounts/login/", timeout=10).close()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            # A server still starting on a busy machine may accept and then answer late.
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the server did not start: see " + log.name) from None
                 time.sleep(0.2)

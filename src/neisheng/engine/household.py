@@ -5,15 +5,28 @@ monitoring run. Rather than restate those rules in Python (where a rounding or a
 band can drift from the batch engine's), this module feeds the household's rows to the
 very Ibis expressions a run uses (`income.per_capita`, `members.alive_members`,
 `guarantees.guarantee_reasons`) on a small in-memory DuckDB.
+
+Building and compiling an Ibis expression costs tens of milliseconds, far more than
+running it over a handful of rows. So each expression is built once against unbound
+tables (`ibis.table`) named like `_hh_persons` whose schemas are the contract's, with
+whatever varies per household (the alive size, the member facts) a column of the input
+rather than a literal, and compiled to DuckDB SQL once per policy and `today` (a small
+LRU keyed by the policy's value: `Policy` is a frozen dataclass). Each thread's DuckDB
+connection prepares that SQL once over empty tables of those names; a page view inserts
+the household's rows into them inside a transaction, executes the prepared statement and
+rolls back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
+import duckdb
 import ibis
 import pyarrow as pa
 
@@ -23,18 +36,101 @@ from neisheng.policy import Policy
 _local = threading.local()
 
 
-def _con():
-    """One DuckDB connection per thread: a connection is not safe to share between the
-    threads of a web server, and opening one per page view costs more than the query."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = _local.con = ibis.duckdb.connect()
-    return con
+class _Session:
+    """A thread's DuckDB connection (a connection is not safe to share between the
+    threads of a web server, and opening one per page view costs more than the query),
+    with one empty table per unbound input and the statements prepared on it.
+
+    Binding and optimising the rules' SQL costs several milliseconds even over ten rows,
+    so each statement is prepared once per connection and then only executed. A prepared
+    plan must not depend on the rows it will later read: the optimizer, whose statistics
+    would describe the rows present when it was prepared (an aggregate sized to the years
+    seen then, say), is switched off. Over one household's rows it would save nothing."""
+
+    MAX_PREPARED = 32
+
+    def __init__(self):
+        self.con = duckdb.connect(config={"threads": 1})
+        self.con.execute("PRAGMA disable_optimizer")
+        self.tables: set[str] = set()
+        self.prepared: OrderedDict[str, str] = OrderedDict()  # SQL -> statement name
+        self.counter = 0
+
+    def _table(self, name: str, frame: pa.Table) -> None:
+        if name not in self.tables:
+            self.con.register("_hh_empty", frame.schema.empty_table())
+            self.con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM _hh_empty')
+            self.con.unregister("_hh_empty")
+            self.tables.add(name)
+
+    def _statement(self, sql: str) -> str:
+        name = self.prepared.get(sql)
+        if name is not None:
+            self.prepared.move_to_end(sql)
+            return name
+        if len(self.prepared) >= self.MAX_PREPARED:
+            _, old = self.prepared.popitem(last=False)
+            self.con.execute(f"DEALLOCATE {old}")
+        self.counter += 1
+        name = f"_hh_q{self.counter}"
+        self.con.execute(f"PREPARE {name} AS {sql}")
+        self.prepared[sql] = name
+        return name
+
+    def run(self, compiled: _Compiled, frames: tuple[pa.Table, ...]) -> list[dict]:
+        for name, frame in zip(compiled.inputs, frames, strict=True):
+            self._table(name, frame)
+        statement = self._statement(compiled.sql)
+        # The household's rows live only inside this transaction: rolled back, never kept.
+        self.con.execute("BEGIN")
+        try:
+            for name, frame in zip(compiled.inputs, frames, strict=True):
+                self.con.from_arrow(frame).insert_into(f'"{name}"')
+            cursor = self.con.execute(f"EXECUTE {statement}")
+            names = [d[0] for d in cursor.description]
+            # Python values straight from DuckDB: a few rows, where building an Arrow
+            # result would cost more than the query.
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        finally:
+            self.con.execute("ROLLBACK")
 
 
-def _table(table: schema.Table, rows: list[dict]) -> ibis.Table:
+def _session() -> _Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = _Session()
+    return session
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """An expression's SQL and the unbound tables it reads, in the order of its inputs."""
+    sql: str
+    inputs: tuple[str, ...]
+
+
+def _compile(expr: ibis.Table, *inputs: str) -> _Compiled:
+    return _Compiled(ibis.to_sql(expr, dialect="duckdb"), inputs)
+
+
+def _run(compiled: _Compiled, *frames: pa.Table) -> list[dict]:
+    return _session().run(compiled, frames)
+
+
+def _frame(table: schema.Table, rows: list[dict], **extra: tuple[pa.DataType, object]) -> pa.Table:
+    """The rows as Arrow in the contract's schema, plus constant columns `extra`
+    (name → (type, value)) that carry per-household values into the compiled SQL."""
     columns = {c.name: [row.get(c.name) for row in rows] for c in table.columns}
-    return ibis.memtable(pa.Table.from_pydict(columns, schema=table.arrow_schema))
+    fields = list(table.arrow_schema)
+    for name, (dtype, value) in extra.items():
+        columns[name] = [value] * len(rows)
+        fields.append(pa.field(name, dtype))
+    return pa.Table.from_pydict(columns, schema=pa.schema(fields))
+
+
+def _placeholder(name: str, table: schema.Table, **extra: pa.DataType) -> ibis.Table:
+    fields = list(table.arrow_schema) + [pa.field(n, t) for n, t in extra.items()]
+    return ibis.table(ibis.Schema.from_pyarrow(pa.schema(fields)), name=name)
 
 
 @dataclass(frozen=True)
@@ -47,13 +143,13 @@ class LedgerYearTotals:
     per_capita: Decimal | None  # net income per alive member, as a run computes it
 
 
-def ledger_years(ledger: list[dict], size: int) -> dict[int, LedgerYearTotals]:
-    """Per ledger year: income, production cost, rigid expenditure, net income (the
-    items' signs toward net income, `income.NET_SIGN`) and per-capita net income by
-    `income.per_capita` (half away from zero to the fen), for `size` alive members."""
-    if not ledger:
-        return {}
-    t = _table(schema.INCOME_ITEMS, ledger)
+_LEDGER = "_hh_income_items"
+
+
+@functools.cache
+def _ledger_sql() -> _Compiled:
+    # The alive size is a column of the input (`size`), so one SQL serves every household.
+    t = _placeholder(_LEDGER, schema.INCOME_ITEMS, size=pa.int64())
     fen = (t.amount * income.FEN_PER_YUAN).cast("int64")
     kind = t.item.substitute({code: item.kind for code, item in schema.LEDGER_ITEMS.items()}, else_="")
     totals = t.group_by("year").aggregate(
@@ -61,13 +157,24 @@ def ledger_years(ledger: list[dict], size: int) -> dict[int, LedgerYearTotals]:
         cost_fen=fen.sum(where=kind == "cost").fill_null(0),
         rigid_fen=fen.sum(where=t.item.isin(income.RIGID_ITEMS)).fill_null(0),
         net_fen=(fen * t.item.substitute(income.NET_SIGN, else_=0)).sum().fill_null(0),
+        size=t.size.max(),
     )
-    safe_size = max(size, 1)
-    totals = totals.mutate(
-        per_capita=income.per_capita(totals.net_fen, ibis.literal(safe_size, "int64")),
+    totals = totals.select(
+        "year", "income_fen", "cost_fen", "rigid_fen", "net_fen",
+        per_capita=income.per_capita(totals.net_fen, totals.size),
     )
+    return _compile(totals, _LEDGER)
+
+
+def ledger_years(ledger: list[dict], size: int) -> dict[int, LedgerYearTotals]:
+    """Per ledger year: income, production cost, rigid expenditure, net income (the
+    items' signs toward net income, `income.NET_SIGN`) and per-capita net income by
+    `income.per_capita` (half away from zero to the fen), for `size` alive members."""
+    if not ledger:
+        return {}
+    frame = _frame(schema.INCOME_ITEMS, ledger, size=(pa.int64(), max(size, 1)))
     out = {}
-    for row in _con().to_pyarrow(totals).to_pylist():
+    for row in _run(_ledger_sql(), frame):
         out[row["year"]] = LedgerYearTotals(
             year=row["year"],
             income=_yuan(row["income_fen"]),
@@ -92,12 +199,14 @@ class MemberFacts:
     uninsured: bool  # the medical_insurance reason for this member
 
 
-def member_facts(persons: list[dict], policy: Policy, today: dt.date) -> dict[str, MemberFacts]:
-    """person_id → the facts the rules use (`members.age_at`, `members.in_ages`,
-    `members.alive_members`); deceased members get their ages and no flags."""
-    if not persons:
-        return {}
-    p = _table(schema.PERSONS, persons)
+_PERSONS = "_hh_persons"
+
+
+@functools.lru_cache(maxsize=16)
+def _member_facts_sql(policy: Policy, today: dt.date) -> _Compiled:
+    # Keyed by the policy's value (a frozen dataclass: equal policies share one SQL) and
+    # `today`, which the rules take as a date, not a column.
+    p = _placeholder(_PERSONS, schema.PERSONS)
     alive = members.alive_members(p, policy).select("person_id", "out_of_school", "uninsured")
     facts = p.select(
         "person_id",
@@ -110,20 +219,35 @@ def member_facts(persons: list[dict], policy: Policy, today: dt.date) -> dict[st
         out_of_school=facts.out_of_school.fill_null(False),
         uninsured=facts.uninsured.fill_null(False),
     )
-    return {
-        row.pop("person_id"): MemberFacts(**row)
-        for row in _con().to_pyarrow(facts).to_pylist()
-    }
+    return _compile(facts, _PERSONS)
+
+
+def member_facts(persons: list[dict], policy: Policy, today: dt.date) -> dict[str, MemberFacts]:
+    """person_id → the facts the rules use (`members.age_at`, `members.in_ages`,
+    `members.alive_members`); deceased members get their ages and no flags."""
+    if not persons:
+        return {}
+    rows = _run(_member_facts_sql(policy, today), _frame(schema.PERSONS, persons))
+    return {row.pop("person_id"): MemberFacts(**row) for row in rows}
+
+
+_HOUSEHOLDS = "_hh_households"
+
+
+@functools.cache
+def _guarantees_sql() -> _Compiled:
+    h = _placeholder(_HOUSEHOLDS, schema.HOUSEHOLDS, any_out_of_school=pa.bool_(), any_uninsured=pa.bool_())
+    return _compile(h.select(**guarantees.guarantee_reasons(h)), _HOUSEHOLDS)
 
 
 def guarantee_reasons(household: dict, facts: dict[str, MemberFacts]) -> dict[str, bool]:
     """Which guarantee reasons (`guarantees.GUARANTEE_REASONS`) fire for the household,
     by `guarantees.guarantee_reasons` itself, given its members' facts (`member_facts`,
     whose flags are set for alive members only, as `members.member_facts` aggregates)."""
-    row = {c.name: household.get(c.name) for c in schema.HOUSEHOLDS.columns}
-    frame = pa.Table.from_pylist([row], schema=schema.HOUSEHOLDS.arrow_schema)
-    frame = frame.append_column("any_out_of_school", pa.array([any(f.out_of_school for f in facts.values())]))
-    frame = frame.append_column("any_uninsured", pa.array([any(f.uninsured for f in facts.values())]))
-    h = ibis.memtable(frame)
-    fired = _con().to_pyarrow(h.select(**guarantees.guarantee_reasons(h))).to_pylist()[0]
+    frame = _frame(
+        schema.HOUSEHOLDS, [household],
+        any_out_of_school=(pa.bool_(), any(f.out_of_school for f in facts.values())),
+        any_uninsured=(pa.bool_(), any(f.uninsured for f in facts.values())),
+    )
+    fired = _run(_guarantees_sql(), frame)[0]
     return {reason: bool(fired[reason]) for reason in guarantees.GUARANTEE_REASONS}

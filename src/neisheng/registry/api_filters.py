@@ -12,7 +12,7 @@ from rest_framework import serializers
 from neisheng.engine import schema
 from neisheng.platform.extensions import household_attributes, households_annotated
 from neisheng.registry.models import Division
-from neisheng.registry.serializers import message
+from neisheng.registry.serializers.fields import message
 
 TRUE_VALUES = ("1", "true", "yes", "on")
 
