@@ -3,6 +3,7 @@ one run, `from conftest import …` binds whichever was imported first."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 
@@ -24,3 +25,17 @@ def require(condition: bool, what: str) -> None:
 
 def require_java() -> None:
     require(shutil.which("java") is not None, "Java (for Spark)")
+
+
+def fresh_id_number(birth: dt.date = dt.date(1990, 5, 17), sequence: int = 101) -> str:
+    """A valid 巫山 ID number for `birth` that no person holds yet: the sequence steps by two
+    from `sequence`, so its parity (odd male, even female) is kept."""
+    from neisheng import ids
+    from neisheng.registry.models import Person
+
+    while True:
+        first17 = f"500237{birth:%Y%m%d}{sequence:03d}"
+        number = first17 + ids.check_digit(first17)
+        if not Person.objects.filter(pk=number).exists():
+            return number
+        sequence += 2

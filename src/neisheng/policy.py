@@ -263,31 +263,24 @@ def _build(data: dict, source: str) -> Policy:
         fail("rules.education_at_least", f"应为 {'/'.join(EDUCATION_RANK)}",
              f"must be one of {', '.join(EDUCATION_RANK)}")
 
-    uploads = data.get("uploads")
-    if not isinstance(uploads, dict):
-        fail("uploads", "应为键值对(retention_days)", "must be a mapping (retention_days)")
-    for key in uploads:
-        if key != "retention_days":
-            fail(f"uploads.{key}", "未知的键", "unknown key (known: retention_days)")
-    retention_days = uploads.get("retention_days")
+    def days_in_section(section: str, key: str, maximum: int) -> int:
+        """A section holding one whole number of days, 1–maximum."""
+        values = data.get(section)
+        if not isinstance(values, dict):
+            fail(section, f"应为键值对({key})", f"must be a mapping ({key})")
+        for unknown in values:
+            if unknown != key:
+                fail(f"{section}.{unknown}", "未知的键", f"unknown key (known: {key})")
+        days = values.get(key)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
+            fail(f"{section}.{key}", f"应为 1–{maximum} 的整数天数,实为 {days!r}",
+                 f"must be a whole number of days 1–{maximum}, got {days!r}")
+        return days
+
     # At least a day, so an upload is never deleted between its preview and its apply;
     # at most ten years, beyond which "retention" means keeping ID numbers for ever.
-    if isinstance(retention_days, bool) or not isinstance(retention_days, int) \
-            or not 1 <= retention_days <= MAX_RETENTION_DAYS:
-        fail("uploads.retention_days", f"应为 1–{MAX_RETENTION_DAYS} 的整数天数,实为 {retention_days!r}",
-             f"must be a whole number of days 1–{MAX_RETENTION_DAYS}, got {retention_days!r}")
-
-    review = data.get("review")
-    if not isinstance(review, dict):
-        fail("review", "应为键值对(publicity_days)", "must be a mapping (publicity_days)")
-    for key in review:
-        if key != "publicity_days":
-            fail(f"review.{key}", "未知的键", "unknown key (known: publicity_days)")
-    publicity_days = review.get("publicity_days")
-    if isinstance(publicity_days, bool) or not isinstance(publicity_days, int) \
-            or not 1 <= publicity_days <= MAX_PUBLICITY_DAYS:
-        fail("review.publicity_days", f"应为 1–{MAX_PUBLICITY_DAYS} 的整数天数,实为 {publicity_days!r}",
-             f"must be a whole number of days 1–{MAX_PUBLICITY_DAYS}, got {publicity_days!r}")
+    retention_days = days_in_section("uploads", "retention_days", MAX_RETENTION_DAYS)
+    publicity_days = days_in_section("review", "publicity_days", MAX_PUBLICITY_DAYS)
 
     return Policy(
         year=year,

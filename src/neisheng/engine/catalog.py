@@ -554,7 +554,9 @@ def _read_parquet(path: Path) -> pa.Table:
         ) from exc
 
 
-def read_raw_table(path: Path, table: Table) -> RawTable:
+def read_file_data(path: Path) -> pa.Table:
+    """A table file's cells as found, under its own headers: read once, then matched to a
+    contract table by `raw_table` (an upload tries several tables on one reading)."""
     from python_calamine import CalamineError
 
     path = Path(path)
@@ -565,18 +567,13 @@ def read_raw_table(path: Path, table: Table) -> RawTable:
         if path.stat().st_size == 0:
             raise SnapshotFileError(path, "文件是空的", "the file is empty")
         if suffix == ".parquet":
-            data = _read_parquet(path)
-        elif suffix == ".csv":
-            data = _read_csv(path)
-        elif suffix in EXCEL_SUFFIXES:
-            data = _read_excel(path)
-        else:
-            raise SnapshotFileError(
-                path, "只能读取 Parquet、CSV 或 Excel 文件", "only Parquet, CSV or Excel files can be read"
-            )
-        data, missing = _rename_headers(data, table)
-        typed = not missing and all(
-            data.schema.field(c.name).type == c.arrow_type for c in table.columns
+            return _read_parquet(path)
+        if suffix == ".csv":
+            return _read_csv(path)
+        if suffix in EXCEL_SUFFIXES:
+            return _read_excel(path)
+        raise SnapshotFileError(
+            path, "只能读取 Parquet、CSV 或 Excel 文件", "only Parquet, CSV or Excel files can be read"
         )
     except SnapshotFileError:
         raise
@@ -584,7 +581,24 @@ def read_raw_table(path: Path, table: Table) -> RawTable:
         raise SnapshotFileError(
             path, f"无法读取文件:{_short(exc)}", f"cannot read the file: {_short(exc)}"
         ) from exc
-    return RawTable(table=table, path=path, data=data, typed=typed, missing_columns=missing)
+
+
+def raw_table(path: Path, data: pa.Table, table: Table) -> RawTable:
+    """`data` (from `read_file_data`) with its headers matched to `table`'s columns."""
+    try:
+        data, missing = _rename_headers(data, table)
+        typed = not missing and all(
+            data.schema.field(c.name).type == c.arrow_type for c in table.columns
+        )
+    except (pa.ArrowException, ValueError, KeyError) as exc:
+        raise SnapshotFileError(
+            path, f"无法读取文件:{_short(exc)}", f"cannot read the file: {_short(exc)}"
+        ) from exc
+    return RawTable(table=table, path=Path(path), data=data, typed=typed, missing_columns=missing)
+
+
+def read_raw_table(path: Path, table: Table) -> RawTable:
+    return raw_table(path, read_file_data(path), table)
 
 
 def read_raw_snapshot(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,13 @@ import pyarrow as pa
 
 from neisheng.accounts.masking import mask_id_number
 from neisheng.engine import validation
-from neisheng.engine.catalog import RawTable, SnapshotFileError, read_raw_table
+from neisheng.engine.catalog import (
+    RawTable,
+    SnapshotFileError,
+    raw_table,
+    read_file_data,
+    read_raw_table,
+)
 from neisheng.engine.schema import TABLES, VILLAGE_LEVEL
 from neisheng.platform import scope
 from neisheng.registry.lookups import ALREADY_REGISTERED
@@ -134,9 +141,10 @@ class UploadUnreadable(Exception):
         super().__init__(text)
 
 
-def read_upload(path: Path, table: str) -> RawTable:
+@contextmanager
+def _readable(path: Path):
     try:
-        return read_raw_table(Path(path), TABLES[table])
+        yield
     except SnapshotFileError as exc:
         raise UploadUnreadable(exc.message_en, (exc.message_zh, exc.message_en)) from exc
     except Exception as exc:  # the Excel reader raises its own error types
@@ -145,12 +153,19 @@ def read_upload(path: Path, table: str) -> RawTable:
         raise UploadUnreadable(str(exc)) from exc
 
 
-def detect_table(path: Path) -> str | None:
+def read_upload(path: Path, table: str) -> RawTable:
+    with _readable(path):
+        return read_raw_table(Path(path), TABLES[table])
+
+
+def detect_table(path: Path, data: pa.Table) -> str | None:
     """The uploadable table whose columns the file's headers (English or Chinese) hold
-    completely; failing that, the one with the most of them."""
+    completely; failing that, the one with the most of them. `data` is the file read once
+    (`catalog.read_file_data`): each table only renames its headers."""
     best, best_found = None, 0
     for name in UPLOADABLE:
-        raw = read_upload(path, name)
+        with _readable(path):
+            raw = raw_table(path, data, TABLES[name])
         found = len(TABLES[name].columns) - len(raw.missing_columns)
         if not raw.missing_columns:
             return name
@@ -346,10 +361,13 @@ def check_upload(*, path: Path, user, table: str | None = None) -> UploadCheck:
     """Read, type and check one uploaded file for `user`. Never raises for bad input:
     every problem is in the result's `issues`."""
     try:
-        table = table or detect_table(path)
+        with _readable(path):
+            data = read_file_data(Path(path))
+        table = table or detect_table(path, data)
         if table is None:
             return UploadCheck(table=None, issues=[UploadIssue(None, None, None, "unknown_table")])
-        raw = read_upload(path, table)
+        with _readable(path):
+            raw = raw_table(path, data, TABLES[table])
     except UploadUnreadable as exc:
         return UploadCheck(table=table, issues=[UploadIssue(None, None, None, "unreadable_upload", exc.message)])
     result = UploadCheck(table=table, rows=raw.data.num_rows)

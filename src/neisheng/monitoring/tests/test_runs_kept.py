@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from tests.support import fresh_id_number
 
-from neisheng import ids
 from neisheng.engine import household as engine_household
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
 from neisheng.monitoring.selectors import latest_run
@@ -107,15 +107,6 @@ def test_a_run_with_another_school_age_band_is_explained_with_it(client, officer
     assert "义务教育年龄 7–14 周岁" in page
 
 
-def _id_number(birth: dt.date, sequence: int) -> str:
-    while True:
-        first17 = f"500237{birth:%Y%m%d}{sequence:03d}"
-        number = first17 + ids.check_digit(first17)
-        if not Person.objects.filter(pk=number).exists():
-            return number
-        sequence += 2
-
-
 def test_the_page_and_the_engine_agree_on_10000_01_for_two(client, officer, places, tmp_path):
     """The issue's example: net income 10,000.01 yuan, 2 members. Half to even would give
     5000.00; monitoring.md rounds half away from zero: 5000.01, on every part of the page."""
@@ -127,7 +118,7 @@ def test_the_page_and_the_engine_agree_on_10000_01_for_two(client, officer, plac
     for n, relation in enumerate(("head", "spouse")):
         birth = dt.date(1980, 1, 1 + n)
         Person.objects.create(
-            person_id=_id_number(birth, 101 + 2 * n), household=household, name=f"测试{n}", relation=relation,
+            person_id=fresh_id_number(birth, 101 + 2 * n), household=household, name=f"测试{n}", relation=relation,
             sex="male", birth_date=birth, education="junior", schooling="not_in_school", labor="ordinary",
             health="healthy",
         )

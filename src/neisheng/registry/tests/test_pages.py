@@ -10,8 +10,8 @@ from io import BytesIO
 import openpyxl
 import pytest
 from django.urls import reverse
+from tests.support import fresh_id_number
 
-from neisheng import ids
 from neisheng.accounts.models import AuditEvent
 from neisheng.engine import schema as engine_schema
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
@@ -42,13 +42,7 @@ def _households_on(response) -> list[str]:
 
 
 def _fresh_id_number(birth=dt.date(1990, 5, 17), male=True) -> str:
-    sequence = 101 if male else 102
-    while True:
-        first17 = f"500237{birth:%Y%m%d}{sequence:03d}"
-        number = first17 + ids.check_digit(first17)
-        if not Person.objects.filter(pk=number).exists():
-            return number
-        sequence += 2
+    return fresh_id_number(birth, 101 if male else 102)
 
 
 # --------------------------------------------------------------------------- home & tree
