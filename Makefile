@@ -7,7 +7,9 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 # A live server's tests empty the database after each test; they run in a process of
 # their own so the shared registry fixture stays loaded for every other test.
-BROWSER_TESTS := tests/web/test_browser.py
+BROWSER_TESTS := tests/web/test_browser.py tests/web/test_ui_patterns.py tests/web/test_accessibility.py tests/web/test_role_homes.py
+# pytest takes one path per --ignore: the list becomes --ignore=a --ignore=b ...
+IGNORE_BROWSER_TESTS := $(addprefix --ignore=,$(BROWSER_TESTS))
 
 .PHONY: demo test setup bench clean
 
@@ -36,11 +38,11 @@ test: setup
 		exit 1; \
 	fi
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/python -m pytest -n 2 --dist loadfile --ignore=$(BROWSER_TESTS)
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile $(IGNORE_BROWSER_TESTS)
 	$(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS)
 	@if [ -n "$$NEISHENG_TEST_DATABASE_URL" ]; then \
 		echo "web tests on PostgreSQL"; \
-		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -n 2 --dist loadfile src/neisheng tests/web --ignore=$(BROWSER_TESTS) --ignore=$(SQLITE_ONLY) && \
+		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -n 2 --dist loadfile src/neisheng tests/web $(IGNORE_BROWSER_TESTS) --ignore=$(SQLITE_ONLY) && \
 		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS); \
 	fi
 

@@ -114,6 +114,9 @@ CASES = [
     ("publicity_days zero", _set("review.publicity_days", 0), "review.publicity_days"),
     ("publicity_days above 90", _set("review.publicity_days", 91), "review.publicity_days"),
     ("publicity_days a string", _set("review.publicity_days", "5"), "review.publicity_days"),
+    ("findings_days missing", _drop("audit.findings_days"), "audit.findings_days"),
+    ("findings_days zero", _set("audit.findings_days", 0), "audit.findings_days"),
+    ("findings_days above a year", _set("audit.findings_days", 367), "audit.findings_days"),
 ]
 
 

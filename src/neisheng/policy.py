@@ -28,6 +28,7 @@ WEIGHT_TOLERANCE = 1e-9
 EDUCATION_RANK = {"none": 0, "primary": 1, "junior": 2, "senior": 3, "vocational": 3, "college": 4}
 MAX_RETENTION_DAYS = 3650
 MAX_PUBLICITY_DAYS = 90
+MAX_FINDINGS_DAYS = 366
 
 
 class PolicyError(ValueError):
@@ -81,6 +82,9 @@ class Policy:
     upload_retention_days: int = 30
     # 公示: calendar days a review is publicised before it may be approved (platform.review).
     review_publicity_days: int = 5
+    # How far back the auditor's home card counts unmasked views, exports and failed
+    # sign-ins (platform.work): the window an inspection office reviews at a time.
+    audit_findings_days: int = 7
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -117,7 +121,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -162,7 +166,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads", "review",
+        "uploads", "review", "audit",
     }
     for key in data:
         if key not in known:
@@ -281,6 +285,7 @@ def _build(data: dict, source: str) -> Policy:
     # at most ten years, beyond which "retention" means keeping ID numbers for ever.
     retention_days = days_in_section("uploads", "retention_days", MAX_RETENTION_DAYS)
     publicity_days = days_in_section("review", "publicity_days", MAX_PUBLICITY_DAYS)
+    findings_days = days_in_section("audit", "findings_days", MAX_FINDINGS_DAYS)
 
     return Policy(
         year=year,
@@ -305,4 +310,5 @@ def _build(data: dict, source: str) -> Policy:
         source=source,
         upload_retention_days=retention_days,
         review_publicity_days=publicity_days,
+        audit_findings_days=findings_days,
     )

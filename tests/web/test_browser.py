@@ -65,17 +65,17 @@ def test_a_village_cadre_finds_a_household_by_a_members_name_and_is_told_a_wrong
     member = household.members.order_by("birth_date").first()
     phone.goto(f"{site}/households/")
     phone.fill("input[name=q]", member.name)
-    phone.locator("form[role=search] button[type=submit]").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.locator("form[role=search] button[type=submit]").click()
     assert f"q={member.name}" in _unquoted(phone.url)
     found = phone.locator(f"a[href='/households/{household.household_id}/']")
     assert found.count() == 1, "the household is not in the search results"
     shoot(phone, "02-household-list-phone")
-    # On a phone the table is a stack of cards: nothing wider than the screen.
+    # On a phone each row is two compact lines: nothing wider than the screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 
-    found.click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        found.click()
     assert phone.url.endswith(f"/households/{household.household_id}/")
     page_text = phone.locator("main").inner_text() if phone.locator("main").count() else phone.inner_text("body")
     assert household.household_id in page_text
@@ -88,16 +88,16 @@ def test_a_village_cadre_finds_a_household_by_a_members_name_and_is_told_a_wrong
     shoot(phone, "03b-household-members")
 
     members_before = Person.objects.count()
-    phone.get_by_role("link", name="新增成员").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="新增成员").click()
     wrong = _wrong_check_digit(member.person_id)
     phone.fill("input[name=person_id]", wrong)
     phone.fill("input[name=name]", "王小明")
     phone.select_option("select[name=relation]", index=1)
     for name in ("education", "schooling", "labor", "health"):
         phone.select_option(f"select[name={name}]", index=1)
-    phone.locator("main form button[type=submit], form button.primary").first.click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.locator("main form button[type=submit], form button.primary").first.click()
     errors = phone.locator(".errorlist").all_inner_texts()
     assert any("校验码错误" in text for text in errors), errors
     assert phone.input_value("input[name=person_id]") == wrong, "the cadre's typing was thrown away"
@@ -123,8 +123,8 @@ def test_a_workbook_with_a_bad_row_is_listed_and_nothing_is_applied(site, phone,
     sign_in(phone, cadre)
     phone.goto(f"{site}/transfers/upload/")
     phone.set_input_files("input[type=file]", str(path))
-    phone.get_by_role("button", name="上传并检查").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="上传并检查").click()
     assert "/transfers/batches/" in phone.url
     issues = phone.locator("table.issues tbody tr")
     assert issues.count() == 1, issues.all_inner_texts()
@@ -142,7 +142,7 @@ def test_a_workbook_with_a_bad_row_is_listed_and_nothing_is_applied(site, phone,
 def test_a_list_exported_to_excel_holds_the_rows_on_screen(site, phone, cadre, places, sign_in):
     sign_in(phone, cadre)
     phone.goto(f"{site}/households/?status=monitored")
-    on_screen = phone.locator("table.stack tbody a[href^='/households/']").all_inner_texts()
+    on_screen = phone.locator("main table tbody a[href^='/households/']").all_inner_texts()
     expected = set(Household.objects.filter(village=places["village"], status="monitored")
                    .values_list("household_id", flat=True))
     assert expected and set(on_screen) == expected

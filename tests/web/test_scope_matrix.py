@@ -27,6 +27,7 @@ from neisheng.accounts.access import (
     PERSON_UNMASK,
     PERSONS_READ,
     REGISTRY_EDIT,
+    USERS_MANAGE,
     Role,
     role_may,
 )
@@ -60,6 +61,7 @@ class Target:
     batch: int
     job: int
     table: str = "households"  # an upload template
+    user: int = 0  # a user working in the village (user administration)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ ENDPOINTS = [
     Endpoint("ledger new", "/households/{t.household}/ledger/new/", "detail", needs=(PERSONS_READ, REGISTRY_EDIT)),
     Endpoint("ledger edit", "/households/{t.household}/ledger/{t.income_item}/edit/", "detail",
              needs=(PERSONS_READ, REGISTRY_EDIT)),
+    Endpoint("ledger delete", "/households/{t.household}/ledger/{t.income_item}/delete/", "detail",
+             needs=(PERSONS_READ, REGISTRY_EDIT)),
     Endpoint("reveal an ID number", "/reveal/", "detail", needs=(PERSON_UNMASK,),
              post={"kind": "id", "key": "{t.reveal_key}"}, shows="person"),
     Endpoint("API root", "/api/", "list", api=True, needs=(), shows=None, lists_rows=False),
@@ -128,6 +132,19 @@ ENDPOINTS = [
     Endpoint("API household result", "/api/household-results/{t.household}/", "detail", api=True),
     Endpoint("audit log", "/accounts/audit/", "list", needs=(AUDIT_READ,), lists_rows=False),
     Endpoint("audit log export", "/accounts/audit/", "list", needs=(AUDIT_READ,), lists_rows=False, post={}),
+    # User administration: an administrator elsewhere gets "no such user" (404).
+    Endpoint("user list", "/accounts/users/", "list", needs=(USERS_MANAGE,), shows="village", lists_rows=False),
+    Endpoint("user new", "/accounts/users/new/", "list", needs=(USERS_MANAGE,), shows="village",
+             lists_rows=False),
+    Endpoint("user page", "/accounts/users/{t.user}/", "detail", needs=(USERS_MANAGE,), shows="village"),
+    Endpoint("user edit", "/accounts/users/{t.user}/edit/", "detail", needs=(USERS_MANAGE,), shows="village"),
+    Endpoint("user password reset", "/accounts/users/{t.user}/password/", "detail", needs=(USERS_MANAGE,),
+             shows=None),
+    Endpoint("user disable", "/accounts/users/{t.user}/disable/", "detail", needs=(USERS_MANAGE,), post={},
+             shows=None, answers=302),
+    Endpoint("user enable", "/accounts/users/{t.user}/enable/", "detail", needs=(USERS_MANAGE,), post={},
+             shows=None, answers=302),
+    Endpoint("roles", "/accounts/roles/", "list", needs=(USERS_MANAGE,), shows=None, lists_rows=False),
     Endpoint("monitoring overview", "/monitoring/", "list", needs=(), shows=None),
     Endpoint("monitoring export", "/monitoring/", "list", needs=(), shows=None, post={}),
     # A run covers the whole registry: refused to everyone in a division, whatever the role.
@@ -180,7 +197,7 @@ def target(places) -> Target:
     return Target(
         household=household.household_id, person=person.person_id, member_key=member_key(person),
         reveal_key=person_reveal_key(person), income_item=household.ledger.order_by("pk").first().pk,
-        village=places["village"].code, batch=batch.pk, job=job.pk,
+        village=places["village"].code, batch=batch.pk, job=job.pk, user=uploader.pk,
     )
 
 
@@ -202,10 +219,12 @@ def _body_text(response) -> str:
 
 
 def _without_echo(body: str, target: Target) -> str:
-    """The body without the user's own search typed back to them (the search box, and
-    links that keep the search); a row of the household would still show its number."""
+    """The body without the user's own search typed back to them (the search box, the
+    chip naming the active search, and links that keep the search); a row of the
+    household would still show its number."""
     for value in (target.household, target.village):
-        for echo in (f'value="{value}"', f"q={value}", f"search={value}", f"division={value}"):
+        for echo in (f'value="{value}"', f"q={value}", f"search={value}", f"division={value}",
+                     f'class="chip-value" translate="no">{value}<'):
             body = body.replace(echo, "")
     return body
 

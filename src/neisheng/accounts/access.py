@@ -12,17 +12,19 @@ by scope (neisheng.platform.scope), never here.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    COUNTY = "county", "县级干部 County officer"
-    TOWN = "town", "乡镇干部 Town officer"
-    VILLAGE = "village", "村干部 Village cadre"
-    ASSISTANCE = "assistance", "帮扶责任人 Assistance cadre"
-    DEPARTMENT = "department", "行业部门 Department clerk"
-    AUDITOR = "auditor", "审计/纪检 Auditor"
-    RESEARCHER = "researcher", "研究人员 Researcher"
-    ADMIN = "admin", "系统管理员 Administrator"
+    # Chinese msgids; English in the translation catalogue (one language at a time).
+    COUNTY = "county", _("县级干部")
+    TOWN = "town", _("乡镇干部")
+    VILLAGE = "village", _("村干部")
+    ASSISTANCE = "assistance", _("帮扶责任人")
+    DEPARTMENT = "department", _("行业部门")
+    AUDITOR = "auditor", _("审计/纪检")
+    RESEARCHER = "researcher", _("研究人员")
+    ADMIN = "admin", _("系统管理员")
 
 
 PERSONS_READ = "persons.read"
@@ -31,14 +33,17 @@ PERSON_UNMASK = "person.unmask"
 AUDIT_READ = "audit.read"
 USERS_OVERSEE = "users.oversee"
 SCOPE_UNBOUNDED = "scope.unbounded"
+USERS_MANAGE = "users.manage"
 
+# What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
-    PERSONS_READ: "查看农户和人员明细 / see households and persons (without it: anonymised aggregates only)",
-    REGISTRY_EDIT: "修改台账、导入 / change the registry and upload workbooks",
-    PERSON_UNMASK: "查看完整证件号和手机号(记入审计) / see full ID and phone numbers (audited)",
-    AUDIT_READ: "查看审计日志 / read the audit log",
-    USERS_OVERSEE: "管理辖区内的用户和导入 / see the uploads and phone numbers of everyone in the division",
-    SCOPE_UNBOUNDED: "未指定区划时可见全部 / without a division, see everything (others then see nothing)",
+    PERSONS_READ: _("查看农户和人员明细（没有此权限只能看匿名汇总）"),
+    REGISTRY_EDIT: _("修改台账、导入工作簿"),
+    PERSON_UNMASK: _("查看完整证件号和手机号（记入审计日志）"),
+    AUDIT_READ: _("查看本辖区的审计日志"),
+    USERS_OVERSEE: _("查看辖区内所有人的导入和手机号"),
+    SCOPE_UNBOUNDED: _("未指定区划时可见全部（其他角色未指定区划时什么也看不到）"),
+    USERS_MANAGE: _("管理本辖区的用户：新增、修改角色和区划、停用、重置密码"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
@@ -49,7 +54,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VILLAGE: _OFFICER,
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK}),
     Role.DEPARTMENT: frozenset({PERSONS_READ}),
-    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK}),
+    # The auditor reads the audit log of its division (scope filters it by division_code).
+    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ}),
     Role.RESEARCHER: frozenset(),
     Role.ADMIN: frozenset(CAPABILITIES),
 }

@@ -1,10 +1,12 @@
 """The engine's rules applied to ONE household, for the page that shows it.
 
 The household page must state the same per-capita income, guarantees and ages as a
-monitoring run. Rather than restate those rules in Python (where a rounding or an age
-band can drift from the batch engine's), this module feeds the household's rows to the
-very Ibis expressions a run uses (`income.per_capita`, `members.alive_members`,
-`guarantees.guarantee_reasons`) on a small in-memory DuckDB.
+monitoring run, and explain the run's result (`assessment`: all of `classify.assess` for
+one household, which engine.explain puts in words). Rather than restate those rules in
+Python (where a rounding or an age band can drift from the batch engine's), this module
+feeds the household's rows to the very Ibis expressions a run uses (`income.per_capita`,
+`members.alive_members`, `guarantees.guarantee_reasons`, `classify.assess`) on a small
+in-memory DuckDB.
 
 Building and compiling an Ibis expression costs tens of milliseconds, far more than
 running it over a handful of rows. So each expression is built once against unbound
@@ -30,7 +32,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 
-from neisheng.engine import guarantees, income, members, schema
+from neisheng.engine import classify, guarantees, income, members, schema
 from neisheng.policy import Policy
 
 _local = threading.local()
@@ -251,3 +253,92 @@ def guarantee_reasons(household: dict, facts: dict[str, MemberFacts]) -> dict[st
     )
     fired = _run(_guarantees_sql(), frame)[0]
     return {reason: bool(fired[reason]) for reason in guarantees.GUARANTEE_REASONS}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One household as a monitoring run assesses it (`classify.assess`): the quantities
+    the rules compare, each reason and motivation indicator, and the outcome. Amounts are
+    exact yuan (the rules compare whole fen, never rounded per-capita values)."""
+    size: int
+    net: Decimal
+    prev_net: Decimal
+    rigid: Decimal
+    income_pc: Decimal | None  # rounded half away from zero to the fen, as a run reports it
+    fired: dict[str, bool]  # reason code → fired, for every reason of classify.REASONS
+    deprived: dict[str, bool]  # indicator → deprived, for every indicator the engine knows
+    risk: str | None
+    motivation_score: float | None
+    motivation_poor: bool | None
+    facts: dict[str, object]  # the household facts the measures' reasons quote
+    out_of_school: tuple[str, ...] = ()  # person ids behind compulsory_education
+    uninsured: tuple[str, ...] = ()  # person ids behind medical_insurance
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason for reason, on in self.fired.items() if on]
+
+
+# The household facts an explanation quotes beside the reasons and indicators.
+_QUOTED_FACTS = ("housing", "water", "sudden_event", "category", "willingness", "any_labor_capable",
+                 "any_seriously_ill", "any_severely_disabled", "has_disability_allowance")
+
+
+# Tables of their own: a session's table keeps the columns of the first statement that
+# used its name, and the guarantees' and ledger's inputs carry extra columns.
+_ASSESSED_HOUSEHOLDS, _ASSESSED_PERSONS, _ASSESSED_LEDGER = "_hh_a_households", "_hh_a_persons", "_hh_a_items"
+
+
+@functools.lru_cache(maxsize=16)
+def _assessment_sql(policy: Policy) -> _Compiled:
+    # Keyed by the policy's value, like _member_facts_sql: its numbers are literals of the SQL.
+    h = _placeholder(_ASSESSED_HOUSEHOLDS, schema.HOUSEHOLDS)
+    p = _placeholder(_ASSESSED_PERSONS, schema.PERSONS)
+    i = _placeholder(_ASSESSED_LEDGER, schema.INCOME_ITEMS)
+    assessed = classify.assess(h, p, i, policy)
+    flags = {f"r_{r}": assessed[f"r_{r}"] for r in classify.REASONS}
+    deprived = {c: assessed[c] for c in assessed.columns if c.startswith("d_")}
+    safe_size = ibis.ifelse(assessed.size == 0, 1, assessed.size)
+    out = assessed.select(
+        "size", "net_fen", "prev_net_fen", "rigid_fen", "risk", "motivation_score", "motivation_poor",
+        *_QUOTED_FACTS, **flags, **deprived,
+        income_pc=income.per_capita(assessed.net_fen, safe_size),
+    )
+    # Who failed a guarantee, by the same member flags the reasons aggregate: one query
+    # answers the whole explanation (an aggregate without groups is one row, even over none).
+    alive = members.alive_members(p, policy)
+    named = alive.aggregate(
+        out_of_school_ids=alive.person_id.collect(where=alive.out_of_school, order_by=alive.person_id),
+        uninsured_ids=alive.person_id.collect(where=alive.uninsured, order_by=alive.person_id),
+    )
+    return _compile(out.cross_join(named), _ASSESSED_HOUSEHOLDS, _ASSESSED_PERSONS, _ASSESSED_LEDGER)
+
+
+def assessment(household: dict, persons: list[dict], ledger: list[dict], policy: Policy) -> Assessment:
+    """The household (a row of the contract's households table, `village_code` included),
+    its persons and its ledger rows assessed by the run's own expression
+    (`classify.assess`) for `policy`: the same reasons, colour and score a run gives."""
+    rows = _run(
+        _assessment_sql(policy),
+        _frame(schema.HOUSEHOLDS, [household]),
+        _frame(schema.PERSONS, [{**p, "household_id": household["household_id"]} for p in persons]),
+        _frame(schema.INCOME_ITEMS, [{**r, "household_id": household["household_id"]} for r in ledger]),
+    )
+    row = rows[0]
+    size = int(row["size"])
+    empty = size == 0
+    return Assessment(
+        size=size,
+        net=_yuan(row["net_fen"]),
+        prev_net=_yuan(row["prev_net_fen"]),
+        rigid=_yuan(row["rigid_fen"]),
+        income_pc=None if empty else row["income_pc"],
+        fired={r: bool(row[f"r_{r}"]) and not empty for r in classify.REASONS},
+        deprived={c[2:]: bool(v) for c, v in row.items() if c.startswith("d_")},
+        risk=None if empty else row["risk"],
+        motivation_score=None if empty else float(row["motivation_score"]),
+        motivation_poor=None if empty else bool(row["motivation_poor"]),
+        facts={name: row[name] for name in _QUOTED_FACTS},
+        out_of_school=tuple(row["out_of_school_ids"] or ()),
+        uninsured=tuple(row["uninsured_ids"] or ()),
+    )

@@ -38,6 +38,36 @@ MEASURE_LABELS = {
     "morale_support": "扶志帮扶(宣讲/示范户结对)",
     "disability_allowance": "残疾人两项补贴",
 }
+def gettext_noop(message: str) -> str:
+    """Marks a Chinese msgid for the catalogue: makemessages (xgettext) finds calls by
+    this name, while the engine imports no Django. The page translates it when shown."""
+    return message
+
+
+# Each measure's reason as a Chinese msgid with named placeholders, beside its rule below,
+# for pages that explain the run's recommendations in the reader's language and group a
+# measure's members (%(members)s) in one line (engine.explain fills them). The Chinese
+# `explanation` column of a run's output stays as it is, for exports and printed lists.
+MEASURE_WHY = {
+    "school_return": (gettext_noop("%(members)s 处于义务教育阶段(%(school_low)s–%(school_high)s 周岁)但未在校"),),
+    "insurance_enrol": (gettext_noop("%(members)s 未参加基本医疗保险"),),
+    "housing_renovation": (gettext_noop("住房安全鉴定为%(housing)s"),),
+    "water_project": (gettext_noop("饮水安全不达标"),),
+    "social_assistance_review": (
+        gettext_noop("家中无劳动能力成员,人均纯收入 %(income_pc)s 元低于监测范围 %(threshold)s 元,且未纳入低保或特困供养"),),
+    "asset_dividend": (gettext_noop("家中无劳动能力成员,且未与产业项目建立利益联结"),),
+    "skills_training": (gettext_noop("%(members)s 有劳动能力、%(training_low)s–%(training_high)s 周岁,未掌握实用技能"),),
+    "public_welfare_post": (
+        gettext_noop("%(members)s 为弱劳动力或残疾、%(post_low)s–%(post_high)s 周岁,务工不足 %(months)s 个月"),),
+    "job_placement": (gettext_noop("%(members)s 有劳动能力、%(job_low)s–%(job_high)s 周岁,务工不足 %(months)s 个月"),),
+    "industry_support": (gettext_noop("有劳动能力成员,但未加入合作社,也未与产业项目建立利益联结"),),
+    "microcredit": (gettext_noop("有劳动能力成员,未获得小额信贷,监测风险为%(risk)s"),),
+    # Either condition of the rule: the page shows the one(s) that held.
+    "medical_assistance": (gettext_noop("本年刚性支出 %(rigid)s 元,达到家庭纯收入的 %(rigid_ratio)s 及以上"), gettext_noop("有成员患有大病")),
+    "education_aid": (gettext_noop("%(members)s 在读高中、中职、高职或本科及以上"),),
+    "morale_support": (gettext_noop("脱贫意愿 %(willingness)s 分(不高于 %(at_most)s 分),且近12个月未参与村集体事务"),),
+    "disability_allowance": (gettext_noop("有 %(grades)s 级残疾成员,本年度无残疾人生活补贴或重度残疾人护理补贴收入"),),
+}
 STUDYING = ("senior", "secondary_vocational", "higher_vocational", "undergraduate_plus")
 RISK_LABELS = RISK
 

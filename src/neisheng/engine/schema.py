@@ -159,7 +159,9 @@ REASON = {
 
 
 def bilingual_choices(labels: dict[str, str]) -> list[tuple[str, str]]:
-    """Django choices whose label is "中文 code" (红色 red), as the risk has always shown."""
+    """Choices labelled "中文 code" (红色 red), as monitoring's migration 0002 recorded the
+    risk field; kept for that migration only. Pages show one language at a time: models
+    label their choices with the Chinese alone, translated (monitoring.models)."""
     return [(code, f"{zh} {code}") for code, zh in labels.items()]
 
 

@@ -35,7 +35,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "not_an_integer": ("不是整数", "not a whole number"),
     "out_of_range": ("超出允许范围", "outside the allowed range"),
     "not_a_boolean": ("不是“是/否”", "not a yes/no value"),
-    "not_a_date": ("不是有效日期(应为 YYYY-MM-DD)", "not a valid date (use YYYY-MM-DD)"),
+    "not_a_date": ("不是有效日期(应为 年-月-日,如 2026-03-01)", "not a valid date (use YYYY-MM-DD, e.g. 2026-03-01)"),
     "not_a_number": ("不是数字", "not a number"),
     "negative_amount": ("金额不能为负数", "the amount is negative"),
     "too_many_decimals": ("金额最多两位小数", "the amount has more than two decimal places"),
@@ -72,6 +72,18 @@ TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "有", "√")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "无", "×")
 
 
+def allowed_values_message(column: Column, value) -> tuple[str, str]:
+    """A value outside a column's allowed set, with the allowed codes and labels, so the
+    one fixing the file need not look them up: 户类型“x”不是允许的取值(允许:lifted 脱贫户、…).
+    Pages in English name the labels in English themselves (transfers.checks)."""
+    codes = column.choices or {}
+    shown = "" if value is None else str(value)
+    zh_reason, en_reason = REASONS["unknown_item" if column.name == "item" else "unknown_code"]
+    zh = f"{column.zh}“{shown}”{zh_reason}(允许:{'、'.join(f'{c} {label}' for c, label in codes.items())})"
+    en = f"{column.name} '{shown}' is {en_reason} (allowed: {', '.join(codes)})"
+    return zh, en
+
+
 @dataclass(frozen=True)
 class Issue:
     file: str
@@ -79,14 +91,16 @@ class Issue:
     column: str | None
     value: str | None
     reason: str
+    # A sentence of its own where the reason alone says too little (the allowed values).
+    message: tuple[str, str] | None = None
 
     @property
     def message_zh(self) -> str:
-        return REASONS[self.reason][0]
+        return (self.message or REASONS[self.reason])[0]
 
     @property
     def message_en(self) -> str:
-        return REASONS[self.reason][1]
+        return (self.message or REASONS[self.reason])[1]
 
     def __str__(self) -> str:
         where = self.file
@@ -130,8 +144,10 @@ class _Collector:
         self.file = file
         self.data = data
 
-    def add_rows(self, mask, column: str, reason: str, shown: pa.ChunkedArray | None = None):
-        """Report every row where `mask` is true, showing the row's value of `shown`."""
+    def add_rows(self, mask, column: str, reason: str, shown: pa.ChunkedArray | None = None,
+                 allowed: Column | None = None):
+        """Report every row where `mask` is true, showing the row's value of `shown`;
+        with `allowed`, the message lists that column's allowed values."""
         mask = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
         rows = np.flatnonzero(mask)
         if rows.size == 0:
@@ -140,8 +156,9 @@ class _Collector:
             shown = self.data.column(column)
         values = pc.take(shown, pa.array(rows)).to_pylist()
         for row, value in zip(rows.tolist(), values):
+            message = allowed_values_message(allowed, _show(value)) if allowed is not None else None
             self.issues.append(
-                Issue(self.file, row + FIRST_DATA_ROW, column, _show(value), reason)
+                Issue(self.file, row + FIRST_DATA_ROW, column, _show(value), reason, message)
             )
 
 
@@ -221,7 +238,7 @@ def _coerce_column(raw: pa.ChunkedArray, column: Column, typed: bool, report: _C
         if column.choices:
             codes = _lookup(values, _choice_mapping(column), pa.string())
             reason = "unknown_item" if name == "item" else "unknown_code"
-            report.add_rows(pc.and_(pc.is_valid(values), pc.is_null(codes)), name, reason, raw)
+            report.add_rows(pc.and_(pc.is_valid(values), pc.is_null(codes)), name, reason, raw, allowed=column)
             values = codes
         if column.kind == "id_number":
             normal = ids.normalize_id_numbers(

@@ -9,6 +9,8 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         # The household page and list show monitoring's results through the platform's
         # extension points, so the registry never imports this app.
-        from neisheng.monitoring import extensions
+        from neisheng.monitoring import extensions, work
 
         extensions.register()
+        # The warnings first on each role's home page (platform.extensions work cards).
+        work.register()

@@ -1,8 +1,9 @@
 """What monitoring adds to the registry's pages through platform.extensions (registered in
 MonitoringConfig.ready()): the result card of the household page and the policy its run
-used, and each household's risk and monitoring type in the latest run, for the household
-list, the household API and /api/summary/; the household pages also get each household's
-motivation (`?motivation=poor`), both from the latest run covering the user's division,
+used, and each household's risk, reasons, monitoring type, stability and motivation in the
+latest run, for the household list (each a column and a filter), the household API (risk
+in the payload; risk, monitoring type, stability and motivation as filters) and
+/api/summary/; the pages take them from the latest run covering the user's division,
 and the registry's cached figures a version that changes with every run."""
 
 from __future__ import annotations
@@ -79,6 +80,37 @@ def _motivation_for(user, households):
     return _motivation(households, selectors.latest_run_for(user))
 
 
+def _monitor_type_for(user, households):
+    households, alias = _joined(households, selectors.latest_run_for(user))
+    return households.annotate(monitor_type=F(f"{alias}__monitor_type"))
+
+
+def _stability(households, run):
+    households, alias = _joined(households, run)
+    return households.annotate(stability=F(f"{alias}__stability"))
+
+
+def _latest_stability(households):
+    return _stability(households, selectors.latest_run())
+
+
+def _stability_for(user, households):
+    return _stability(households, selectors.latest_run_for(user))
+
+
+def _reasons(households, run):
+    households, alias = _joined(households, run)
+    return households.annotate(reasons=F(f"{alias}__reasons"))
+
+
+def _latest_reasons(households):
+    return _reasons(households, selectors.latest_run())
+
+
+def _reasons_for(user, households):
+    return _reasons(households, selectors.latest_run_for(user))
+
+
 def _run_exists_for(user) -> bool:
     return selectors.latest_run_for(user) is not None
 
@@ -100,10 +132,21 @@ def register() -> None:
     household_attribute_add(HouseholdAttribute(
         name="motivation", label="内生动力", choices=MOTIVATION,
         annotate=_latest_motivation, annotate_for=_motivation_for,
-        shown_to=_run_exists_for, in_payload=False, filterable=False,
+        shown_to=_run_exists_for, in_payload=False,
     ))
     cache_version_add("monitoring_run", _results_version)
     household_attribute_add(HouseholdAttribute(
         name="monitor_type", label="监测对象类型", choices=schema.MONITOR_TYPE, annotate=_with_latest_monitor_type,
-        in_payload=False, filterable=False, summary="by_monitor_type",
+        annotate_for=_monitor_type_for, shown_to=_run_exists_for, in_payload=False, summary="by_monitor_type",
+    ))
+    household_attribute_add(HouseholdAttribute(
+        name="stability", label="稳定性", choices=schema.STABILITY, annotate=_latest_stability,
+        annotate_for=_stability_for, shown_to=_run_exists_for, in_payload=False,
+    ))
+    # The reasons are codes separated by ";" (HouseholdResult.reasons): an equality filter
+    # would miss a household with two reasons, so the API offers none; the household list
+    # filters by one reason itself (registry.selectors.listing).
+    household_attribute_add(HouseholdAttribute(
+        name="reasons", label="风险原因", choices=schema.REASON, annotate=_latest_reasons,
+        annotate_for=_reasons_for, shown_to=_run_exists_for, in_payload=False, filterable=False,
     ))

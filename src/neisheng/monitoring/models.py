@@ -11,13 +11,21 @@ import functools
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from neisheng.engine import schema
 from neisheng.engine.measures import MEASURE_LABELS
 
-RISK_CHOICES = schema.bilingual_choices(schema.RISK)
-MONITOR_TYPE_CHOICES = list(schema.MONITOR_TYPE.items())
-STABILITY_CHOICES = list(schema.STABILITY.items())
+
+def _choices(labels: dict[str, str]) -> list[tuple[str, str]]:
+    # The contract's Chinese labels are the message ids of the English translation, so a
+    # page shows "红色" or "Red", never both (i18n/data_labels.html keeps them in django.po).
+    return [(code, gettext_lazy(label)) for code, label in labels.items()]
+
+
+RISK_CHOICES = _choices(schema.RISK)
+MONITOR_TYPE_CHOICES = _choices(schema.MONITOR_TYPE)
+STABILITY_CHOICES = _choices(schema.STABILITY)
 
 
 class MonitoringRun(models.Model):
@@ -25,16 +33,16 @@ class MonitoringRun(models.Model):
     # names it, and `latest_run` finds the newest run covering a division.
     division_field = "division_code"
 
-    year = models.PositiveSmallIntegerField("监测年度 year")
-    policy = models.CharField("政策 policy", max_length=200, default="default")
-    policy_text = models.TextField("政策全文 resolved policy", blank=True)
+    year = models.PositiveSmallIntegerField(gettext_lazy("监测年度"))
+    policy = models.CharField(gettext_lazy("政策"), max_length=200, default="default")
+    policy_text = models.TextField(gettext_lazy("政策全文"), blank=True)
     policy_sha256 = models.CharField(max_length=64, blank=True)
     division_code = models.CharField(max_length=12, blank=True, default="")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
-    seconds = models.FloatField("用时(秒) seconds", null=True)
+    seconds = models.FloatField(gettext_lazy("用时(秒)"), null=True)
     households = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -73,7 +81,7 @@ class HouseholdResult(models.Model):
     income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     prev_income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     rigid_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
-    risk = models.CharField("风险 risk", max_length=8, choices=RISK_CHOICES, null=True)
+    risk = models.CharField(gettext_lazy("风险"), max_length=8, choices=RISK_CHOICES, null=True)
     reasons = models.CharField(max_length=300, blank=True)
     monitor_type = models.CharField(max_length=16, choices=MONITOR_TYPE_CHOICES, null=True)
     stability = models.CharField(max_length=16, choices=STABILITY_CHOICES, null=True)
@@ -106,7 +114,7 @@ class RecommendedMeasure(models.Model):
 
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="recommended_measures")
     run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures")
-    measure = models.CharField(max_length=32, choices=list(MEASURE_LABELS.items()))
+    measure = models.CharField(max_length=32, choices=_choices(MEASURE_LABELS))
     person_id = models.CharField(max_length=18, blank=True)
     explanation = models.CharField(max_length=300)
 

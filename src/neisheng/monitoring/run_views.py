@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from neisheng.accounts.access import REGISTRY_EDIT
@@ -28,7 +29,7 @@ def run_start(request):
     except ValueError:
         year = 0
     if year not in YEARS:
-        messages.error(request, "请填写 2000–2100 之间的监测年度 / give a monitoring year 2000–2100")
+        messages.error(request, gettext("请填写 2000–2100 之间的监测年度。"))
         return redirect("monitoring:overview")
     job = monitoring_run_start(user=request.user, year=year)
     return redirect("jobs:detail", job.pk)

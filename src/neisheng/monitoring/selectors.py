@@ -11,10 +11,12 @@ from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from neisheng.accounts.models import User
 from neisheng.divisions import parent_of
-from neisheng.engine import schema
+from neisheng.engine import classify, explain, schema
+from neisheng.engine import household as engine_household
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
 from neisheng.platform import scope
 from neisheng.registry.models import Division
+from neisheng.registry.selectors import household_file
 
 
 def _covering(division_code: str) -> list[str]:
@@ -77,18 +79,30 @@ def measures_for(result: HouseholdResult) -> QuerySet[RecommendedMeasure]:
 
 def household_card(household, run: MonitoringRun | None = None) -> dict | None:
     """What the household page shows of a run (default: the latest covering it): the
-    result, its reasons and measures, and the policy THAT run used (its thresholds), not
-    today's default. None when the run has no result for the household."""
+    result and why (engine.explain: each reason's values against THAT run's policy, the
+    colour rule, the motivation score on its scale, the measures grouped by measure with
+    the members named as the page names them). None when the run has no result for the
+    household. `current` is False when the registry changed since the run so that today's
+    facts no longer give the run's result: the page then says the values are today's."""
     result = result_for(household, run)
     if result is None:
         return None
+    policy = result.run.resolved_policy()
+    members = list(household.members.all())
+    household_row, person_rows, ledger_rows = household_file.engine_rows(household, members)
+    assessed = engine_household.assessment(household_row, person_rows, ledger_rows, policy)
+    recommended = measures_for(result).values_list("measure", "person_id")
+    explanation = explain.household_explained(assessed, policy, recommended)
+    score_agrees = (result.motivation_score is None) == (assessed.motivation_score is None) and (
+        result.motivation_score is None or abs(result.motivation_score - assessed.motivation_score) < 1e-9)
     return {
         "result": result,
         "run": result.run,
-        "run_policy": result.run.resolved_policy(),
-        "reasons": result.reason_labels,
-        "measures": list(measures_for(result)),
-        "risk_labels": schema.RISK,
+        "run_policy": policy,
+        "explanation": explanation,
+        "names": household_file.member_names(members),
+        "current": (assessed.risk == result.risk and score_agrees
+                    and explanation.reason_codes == [r for r in result.reason_codes if r != classify.NO_MEMBERS]),
     }
 
 

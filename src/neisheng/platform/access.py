@@ -30,7 +30,7 @@ REFUSALS = {
                   "not households or persons",
     REGISTRY_EDIT: "您的角色不能修改台账或导入 / your role may not change the registry or upload",
     PERSON_UNMASK: "您的角色不能查看完整号码 / your role may not see full numbers",
-    AUDIT_READ: "仅系统管理员可查看审计日志 / administrators only",
+    AUDIT_READ: "您的角色不能查看审计日志 / your role may not read the audit log",
 }
 
 

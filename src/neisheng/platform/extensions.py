@@ -10,6 +10,11 @@ monitoring, cases or visits; those apps register here, in their `AppConfig.ready
 One app may also say which policy explains a household (`household_policy_set`):
 monitoring gives the policy of the run whose result the page shows.
 
+A work card is what a role has to do, at the top of its home page (the work first):
+`work_card_add(WorkCard(name="warnings", template="monitoring/work_warnings.html",
+context=warnings_context, order=10))`; `context(request)` returns what its template needs,
+or None when the card has nothing for this user (another role's work, or no work).
+
 A section is a card on the household page: `context(request, household)` returns what
 its template needs, or None for no card. An attribute is a value the app keeps about each
 household, given as a queryset annotation named after it: the household list and the
@@ -52,10 +57,19 @@ class HouseholdAttribute:
     shown_to: Callable[[Any], bool] | None = None
 
 
+@dataclass(frozen=True)
+class WorkCard:
+    name: str  # the card's HTML id, unique
+    template: str
+    context: Callable[[Any], dict | None]  # request -> template context, or None for no card
+    order: int = 100  # cards in ascending order, before the home page's figures
+
+
 _sections: dict[str, HouseholdSection] = {}
 _attributes: dict[str, HouseholdAttribute] = {}
 _policy_provider: list[Callable[[Any], Any]] = []
 _cache_versions: dict[str, Callable[[], Any]] = {}
+_work_cards: dict[str, WorkCard] = {}
 
 
 def household_section_add(section: HouseholdSection) -> None:
@@ -151,3 +165,25 @@ def cache_version_add(name: str, provider: Callable[[], Any]) -> None:
 def cache_versions() -> tuple:
     """Every registered provider's current value, in a stable order."""
     return tuple(_cache_versions[name]() for name in sorted(_cache_versions))
+
+
+def work_card_add(card: WorkCard) -> None:
+    """Register a card of the home page's work (from an AppConfig.ready())."""
+    if card.name in _work_cards and _work_cards[card.name] != card:
+        raise ValueError(f"a work card named {card.name!r} is already registered")
+    _work_cards[card.name] = card
+
+
+def work_cards() -> list[WorkCard]:
+    return sorted(_work_cards.values(), key=lambda c: (c.order, c.name))
+
+
+def work_cards_rendered(request) -> list[dict]:
+    """The registered work cards that have something for this user, in order, each as
+    {"name", "html"}."""
+    shown = []
+    for card in work_cards():
+        context = card.context(request)
+        if context is not None:
+            shown.append({"name": card.name, "html": render_to_string(card.template, context, request)})
+    return shown

@@ -12,9 +12,12 @@ there is no other server to install, start or watch.
 
 The function named by `func_path` is called in the worker as `func(job_id=..., **params)`
 (params as JSON), reports with `job_progress(job_id, done=, total=, message=)` and
-returns something JSON can hold (kept as the job's result). A `JobError` is shown to
-users as it is (one sentence, "中文 / English"); any other exception as "the job failed",
-with its traceback kept for administrators. A function is named by a string, so the
+returns something JSON can hold (kept as the job's result). The title and the progress
+message are Chinese message ids (`gettext_noop("已完成:%(households)s 户")`) whose
+placeholders are filled from the params and the result when a reader sees them, in the
+reader's language (`Job.title_shown`, `message_shown`). A `JobError` is shown to users as
+one sentence, "中文 / English", the half in the reader's language (`Job.error_shown`); any
+other exception as "the job failed", with its traceback kept for administrators. A function is named by a string, so the
 platform imports no app.
 """
 
@@ -34,6 +37,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from neisheng.accounts.access import AUDIT_READ, user_may
 from neisheng.platform import scope
@@ -48,8 +52,8 @@ WORKER_POLL_SECONDS = 1.0
 # How long a stopping server lets a running job finish before it is cut short (and
 # marked failed, to be started again).
 WORKER_STOP_GRACE_SECONDS = 10.0
-FAILED_SENTENCE = "任务失败,管理员可查看原因 / the job failed; an administrator can see why"
-INTERRUPTED_SENTENCE = "任务因服务停止而中断,请重新发起 / the job was interrupted when the server stopped; start it again"
+FAILED_SENTENCE = gettext_noop("任务失败,管理员可查看原因。")
+INTERRUPTED_SENTENCE = gettext_noop("任务因服务停止而中断,请重新发起。")
 
 
 class JobError(Exception):
@@ -137,10 +141,10 @@ def jobs_visible_to(user) -> QuerySet[Job]:
 def job_as_dict(job: Job, user) -> dict:
     """What the job page (and its polling) shows; the traceback only to administrators."""
     data = {
-        "id": job.pk, "kind": job.kind, "title": job.title, "division_code": job.division_code,
+        "id": job.pk, "kind": job.kind, "title": job.title_shown, "division_code": job.division_code,
         "status": job.status, "status_label": job.get_status_display(), "finished": job.finished,
-        "done": job.done, "total": job.total, "percent": job.percent, "message": job.message,
-        "error": job.error, "result": job.result,
+        "done": job.done, "total": job.total, "percent": job.percent, "message": job.message_shown,
+        "error": job.error_shown, "result": job.result,
         "started_by": str(job.started_by) if job.started_by else "",
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "started_at": job.started_at.isoformat() if job.started_at else None,

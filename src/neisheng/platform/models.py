@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 
 class Job(models.Model):
@@ -19,33 +20,33 @@ class Job(models.Model):
     division_field = "division_code"
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "排队中 queued"
-        RUNNING = "running", "进行中 running"
-        DONE = "done", "已完成 done"
-        FAILED = "failed", "失败 failed"
+        QUEUED = "queued", gettext_lazy("排队中")
+        RUNNING = "running", gettext_lazy("进行中")
+        DONE = "done", gettext_lazy("已完成")
+        FAILED = "failed", gettext_lazy("失败")
 
-    kind = models.CharField("类型 kind", max_length=64)
-    title = models.CharField("名称 title", max_length=200, blank=True)
+    kind = models.CharField(gettext_lazy("类型"), max_length=64)
+    title = models.CharField(gettext_lazy("名称"), max_length=200, blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="发起人 started by", on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("发起人"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )
     # "" for work over the whole installation: only users without a division bound see it.
-    division_code = models.CharField("区划 division", max_length=12, blank=True, db_index=True)
+    division_code = models.CharField(gettext_lazy("区划代码"), max_length=12, blank=True, db_index=True)
     func_path = models.CharField(max_length=200)
     params = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True, db_index=True)
-    status = models.CharField("状态 status", max_length=8, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveIntegerField("已完成 done", default=0)
-    total = models.PositiveIntegerField("总数 total", null=True, blank=True)
-    message = models.CharField("进度 progress", max_length=300, blank=True)
+    status = models.CharField(gettext_lazy("状态"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(gettext_lazy("已完成数"), default=0)
+    total = models.PositiveIntegerField(gettext_lazy("总数"), null=True, blank=True)
+    message = models.CharField(gettext_lazy("进度"), max_length=300, blank=True)
     result = models.JSONField(null=True, blank=True)
     # One sentence for whoever started the job; the traceback only for administrators.
-    error = models.CharField("错误 error", max_length=500, blank=True)
+    error = models.CharField(gettext_lazy("错误"), max_length=500, blank=True)
     traceback = models.TextField(blank=True)
-    created_at = models.DateTimeField("提交时间 queued at", auto_now_add=True)
-    started_at = models.DateTimeField("开始时间 started at", null=True, blank=True)
-    finished_at = models.DateTimeField("结束时间 finished at", null=True, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(gettext_lazy("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(gettext_lazy("结束时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -56,6 +57,38 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    # A job writes its title, progress and error while no one is reading, so it stores
+    # them as Chinese message ids whose %(name)s placeholders name its parameters or
+    # result; each reader gets them in their own language.
+    @property
+    def title_shown(self) -> str:
+        return self._in_reader_language(self.title)
+
+    @property
+    def message_shown(self) -> str:
+        return self._in_reader_language(self.message)
+
+    @property
+    def error_shown(self) -> str:
+        return self._in_reader_language(self.error)
+
+    def _in_reader_language(self, text: str) -> str:
+        if not text:
+            return text
+        shown = gettext(text)
+        if shown == text and " / " in text:
+            # A service's refusal passed on as the job's error reads "中文 / English".
+            chinese, english = text.split(" / ", 1)
+            shown = english if (get_language() or "").startswith("en") else chinese
+        values = {**(self.params or {}), **(self.result if isinstance(self.result, dict) else {})}
+        if "%(" not in shown:
+            return shown
+        try:
+            return shown % values
+        except (KeyError, ValueError, TypeError):
+            # A placeholder the job has not filled yet (its result comes last).
+            return shown
 
     @property
     def percent(self) -> int | None:
@@ -71,20 +104,20 @@ class Transition(models.Model):
 
     division_field = "division_code"
 
-    object_type = models.CharField("对象 object", max_length=64)
-    object_id = models.CharField("编号 id", max_length=64)
-    division_code = models.CharField("区划 division", max_length=12, blank=True, db_index=True)
-    name = models.CharField("步骤 step", max_length=64)
-    from_state = models.CharField("原状态 from", max_length=32)
-    to_state = models.CharField("新状态 to", max_length=32)
+    object_type = models.CharField(gettext_lazy("对象"), max_length=64)
+    object_id = models.CharField(gettext_lazy("编号"), max_length=64)
+    division_code = models.CharField(gettext_lazy("区划代码"), max_length=12, blank=True, db_index=True)
+    name = models.CharField(gettext_lazy("步骤"), max_length=64)
+    from_state = models.CharField(gettext_lazy("原状态"), max_length=32)
+    to_state = models.CharField(gettext_lazy("新状态"), max_length=32)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人 by", on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("操作人"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )
-    username = models.CharField("操作人 user", max_length=150, blank=True)
-    effective_on = models.DateField("生效日期 effective on")
-    recorded_at = models.DateTimeField("记录时间 recorded at", auto_now_add=True)
-    reason = models.TextField("理由 reason", blank=True)
+    username = models.CharField(gettext_lazy("用户名"), max_length=150, blank=True)
+    effective_on = models.DateField(gettext_lazy("生效日期"))
+    recorded_at = models.DateTimeField(gettext_lazy("记录时间"), auto_now_add=True)
+    reason = models.TextField(gettext_lazy("理由"), blank=True)
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -103,29 +136,29 @@ class Review(models.Model):
     division_field = "division_code"
 
     class State(models.TextChoices):
-        OPEN = "open", "待评议 awaiting the council"
-        DECIDED = "decided", "已评议 decided by the council"
-        PUBLICISED = "publicised", "公示中 publicised"
-        APPROVED = "approved", "已审批 approved"
-        REJECTED = "rejected", "未通过 rejected"
+        OPEN = "open", gettext_lazy("待评议")
+        DECIDED = "decided", gettext_lazy("已评议")
+        PUBLICISED = "publicised", gettext_lazy("公示中")
+        APPROVED = "approved", gettext_lazy("已审批")
+        REJECTED = "rejected", gettext_lazy("未通过")
 
     class Decision(models.TextChoices):
-        AGREED = "agreed", "同意 agreed"
-        REFUSED = "refused", "不同意 refused"
+        AGREED = "agreed", gettext_lazy("同意")
+        REFUSED = "refused", gettext_lazy("不同意")
 
-    object_type = models.CharField("对象 object", max_length=64)
-    object_id = models.CharField("编号 id", max_length=64)
-    division_code = models.CharField("区划 division", max_length=12, db_index=True)
-    subject = models.CharField("事项 subject", max_length=200)
-    state = models.CharField("状态 state", max_length=16, choices=State.choices, default=State.OPEN)
-    council_decision = models.CharField("评议结果 council's decision", max_length=8,
+    object_type = models.CharField(gettext_lazy("对象"), max_length=64)
+    object_id = models.CharField(gettext_lazy("编号"), max_length=64)
+    division_code = models.CharField(gettext_lazy("区划代码"), max_length=12, db_index=True)
+    subject = models.CharField(gettext_lazy("事项"), max_length=200)
+    state = models.CharField(gettext_lazy("状态"), max_length=16, choices=State.choices, default=State.OPEN)
+    council_decision = models.CharField(gettext_lazy("评议结果"), max_length=8,
                                         choices=Decision.choices, blank=True)
-    council_on = models.DateField("评议日期 council met on", null=True, blank=True)
-    council_note = models.TextField("评议记录 minutes", blank=True)
-    publicity_days = models.PositiveSmallIntegerField("公示天数 publicity days", null=True, blank=True)
-    publicity_start = models.DateField("公示开始 publicity from", null=True, blank=True)
-    publicity_end = models.DateField("公示结束 publicity to (inclusive)", null=True, blank=True)
-    approved_on = models.DateField("审批日期 approved on", null=True, blank=True)
+    council_on = models.DateField(gettext_lazy("评议日期"), null=True, blank=True)
+    council_note = models.TextField(gettext_lazy("评议记录"), blank=True)
+    publicity_days = models.PositiveSmallIntegerField(gettext_lazy("公示天数"), null=True, blank=True)
+    publicity_start = models.DateField(gettext_lazy("公示开始"), null=True, blank=True)
+    publicity_end = models.DateField(gettext_lazy("公示结束(含当日)"), null=True, blank=True)
+    approved_on = models.DateField(gettext_lazy("审批日期"), null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,15 +175,15 @@ class Objection(models.Model):
     division_field = "review__division_code"
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="objections")
-    raised_by = models.CharField("异议人 raised by", max_length=100)
-    raised_on = models.DateField("提出日期 raised on")
-    text = models.TextField("异议内容 objection")
+    raised_by = models.CharField(gettext_lazy("异议人"), max_length=100)
+    raised_on = models.DateField(gettext_lazy("提出日期"))
+    text = models.TextField(gettext_lazy("异议内容"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
-    resolution = models.TextField("处理结果 resolution", blank=True)
-    resolved_on = models.DateField("处理日期 resolved on", null=True, blank=True)
+    resolution = models.TextField(gettext_lazy("处理结果"), blank=True)
+    resolved_on = models.DateField(gettext_lazy("处理日期"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
     )

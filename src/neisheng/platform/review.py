@@ -24,6 +24,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from neisheng.accounts.access import REGISTRY_EDIT, user_may
 from neisheng.platform import scope
@@ -69,19 +70,19 @@ WORKFLOW = Workflow(
     states=dict(S.choices),
     initial=S.OPEN,
     steps=[
-        Step("council_agree", "民主评议通过 council agreed", source=[S.OPEN], target=S.DECIDED,
+        Step("council_agree", gettext_lazy("民主评议通过"), source=[S.OPEN], target=S.DECIDED,
              capability=REGISTRY_EDIT),
-        Step("council_refuse", "民主评议未通过 council refused", source=[S.OPEN], target=S.REJECTED,
+        Step("council_refuse", gettext_lazy("民主评议未通过"), source=[S.OPEN], target=S.REJECTED,
              capability=REGISTRY_EDIT),
-        Step("publicise", "公示 publicise", source=[S.DECIDED], target=S.PUBLICISED, capability=REGISTRY_EDIT),
+        Step("publicise", gettext_lazy("公示"), source=[S.DECIDED], target=S.PUBLICISED, capability=REGISTRY_EDIT),
         # Objections and their answers happen within the publicity state: logged, no move.
-        Step("object", "登记异议 record an objection", source=[S.PUBLICISED], target=S.PUBLICISED,
+        Step("object", gettext_lazy("登记异议"), source=[S.PUBLICISED], target=S.PUBLICISED,
              capability=REGISTRY_EDIT),
-        Step("resolve_objection", "处理异议 resolve an objection", source=[S.PUBLICISED], target=S.PUBLICISED,
+        Step("resolve_objection", gettext_lazy("处理异议"), source=[S.PUBLICISED], target=S.PUBLICISED,
              capability=REGISTRY_EDIT),
-        Step("approve", "审批通过 approve", source=[S.PUBLICISED], target=S.APPROVED, capability=REGISTRY_EDIT,
+        Step("approve", gettext_lazy("审批通过"), source=[S.PUBLICISED], target=S.APPROVED, capability=REGISTRY_EDIT,
              allowed=_not_own_division, requires=[_publicity_over, _objections_answered]),
-        Step("reject", "不予通过 reject", source=[S.DECIDED, S.PUBLICISED], target=S.REJECTED,
+        Step("reject", gettext_lazy("不予通过"), source=[S.DECIDED, S.PUBLICISED], target=S.REJECTED,
              capability=REGISTRY_EDIT, reason_required=True),
     ],
 )
@@ -211,8 +212,18 @@ def review_of(obj) -> Review | None:
     return Review.objects.filter(object_type=object_type_of(obj), object_id=str(obj.pk)).first()
 
 
-def review_history(review: Review):
-    return history(review, workflow=WORKFLOW)
+def review_history(review: Review) -> list:
+    """The review's steps, oldest first, each with the words a page shows for it
+    (`step_label`, `from_label`, `to_label`) in the reader's language."""
+    steps = list(history(review, workflow=WORKFLOW))
+    states = dict(S.choices)
+    # "open" is recorded by review_open, not a step of the workflow.
+    labels = {"open": gettext_lazy("发起评议"), **{step.name: step.label for step in WORKFLOW.steps}}
+    for transition in steps:
+        transition.step_label = labels.get(transition.name, transition.name)
+        transition.from_label = states.get(transition.from_state, "")
+        transition.to_label = states.get(transition.to_state, "")
+    return steps
 
 
 def review_approved():

@@ -37,7 +37,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Model, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from neisheng.accounts.access import CAPABILITIES, user_may
 from neisheng.platform import scope
@@ -123,13 +123,14 @@ class Workflow:
             # only what they would of an object that does not exist.
             return "未找到该对象 / no such object"
         if step.capability is not None and not user_may(user, step.capability):
-            return f"您的角色不能执行“{step.label}” / your role may not do “{step.label}”"
+            return f"您的角色不能执行“{_zh(step.label)}” / your role may not do “{_en(step.label)}”"
         state = getattr(obj, self.state_field)
         if state not in step.source:
-            return (f"当前状态为“{_label(self.states, state)}”,不能执行“{step.label}” / "
-                    f"“{step.label}” cannot be done from the state “{_label(self.states, state)}”")
+            state_label = _label(self.states, state)
+            return (f"当前状态为“{_zh(state_label)}”,不能执行“{_zh(step.label)}” / "
+                    f"“{_en(step.label)}” cannot be done from the state “{_en(state_label)}”")
         if step.allowed is not None and not step.allowed(user, obj):
-            return f"您不能执行“{step.label}” / you may not do “{step.label}”"
+            return f"您不能执行“{_zh(step.label)}” / you may not do “{_en(step.label)}”"
         for requirement in step.requires:
             missing = requirement(obj)
             if missing:
@@ -143,6 +144,18 @@ class Workflow:
 
 def _label(states: dict[str, str], state: str) -> str:
     return states.get(state, state)
+
+
+# Refusals read "中文 / English" (the page shows the half in its language, see
+# web/error_views.py); labels are Chinese message ids, each half takes its language's.
+def _zh(label) -> str:
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def _en(label) -> str:
+    with translation.override("en"):
+        return str(label)
 
 
 def workflow_of(obj_or_model) -> Workflow:
@@ -173,8 +186,9 @@ def fields_filled(*names: str) -> Requirement:
         empty = [n for n in names if getattr(obj, n) in (None, "")]
         if not empty:
             return None
-        labels = [str(type(obj)._meta.get_field(n).verbose_name) for n in empty]
-        return f"请先填写:{'、'.join(labels)} / fill in first: {', '.join(empty)}"
+        labels = [type(obj)._meta.get_field(n).verbose_name for n in empty]
+        return (f"请先填写:{'、'.join(_zh(label) for label in labels)} / "
+                f"fill in first: {', '.join(_en(label) for label in labels)}")
 
     return check
 
@@ -206,7 +220,7 @@ def transition_perform(*, obj: Model, step: str, user, effective_on: dt.date, re
     if problem is None:
         problem = _date_problem(obj, workflow, effective_on)
     if problem is None and the_step.reason_required and not reason.strip():
-        problem = f"“{the_step.label}”需要说明理由 / “{the_step.label}” needs a reason"
+        problem = f"“{_zh(the_step.label)}”需要说明理由 / “{_en(the_step.label)}” needs a reason"
     if problem is not None:
         raise TransitionRefused(problem)
     before = getattr(current, workflow.state_field)

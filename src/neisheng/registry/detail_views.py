@@ -45,13 +45,21 @@ def household_detail(request, household_id):
         "item_labels": schema.ITEM_LABELS,
         "source_labels": schema.SOURCE_LABELS,
         "guarantees": household_file.guarantees(household, members, policy, facts),
+        "names": household_file.member_names(members),
         "sections": household_sections_rendered(request, household),
         "history": history.change_history(household, mask=mask_id_number),
         "can_edit": user_may(request.user, REGISTRY_EDIT),
     })
 
 
+# Fields whose values are data (numbers, names, years), shown as they are; the others are
+# codes shown by their translated labels.
+_DATA_FIELDS = {"household_id", "village", "lifted_year", "willingness"}
+
+
 def _household_fields(household):
+    """(label, value, is_data) for the basic facts: labels and coded values are Chinese
+    msgids the template translates; data is shown as it is, inside translate="no"."""
     shown = []
     for name in [
         "household_id", "village", "status", "category", "housing", "water", "food_clothing_ok",
@@ -70,7 +78,5 @@ def _household_fields(household):
                 value = "是" if value else "否"
             elif value is None:
                 value = "—"
-        shown.append((field.verbose_name, value))
+        shown.append((field.verbose_name, value, name in _DATA_FIELDS and value != "—"))
     return shown
-
-

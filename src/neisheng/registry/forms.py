@@ -7,26 +7,48 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from neisheng import ids
 from neisheng.engine import schema
 from neisheng.engine.validation import REASONS
 from neisheng.platform import scope
+from neisheng.platform.widgets import (
+    BLANK_LABEL,
+    DateInput,
+    LabelledScale,
+    ParentChildSelect,
+    blank_choices_named,
+)
+from neisheng.policy import load_policy
 from neisheng.registry.lookups import ALREADY_REGISTERED
 from neisheng.registry.models import Division, Household, IncomeItem, Person
+from neisheng.registry.services import household_number_next
 from neisheng.registry.versions import record_version
 
 
+def in_language(pair: tuple[str, str]) -> str:
+    """The Chinese or English of a (zh, en) pair of the engine's, for the current page."""
+    return pair[1] if (get_language() or "zh").startswith("en") else pair[0]
+
+
+in_language_lazy = lazy(in_language, str)
+
+
 def reason(code: str) -> str:
-    return REASONS[code][0]
+    """`neisheng validate`'s words for a problem, in the page's language."""
+    return in_language_lazy(REASONS[code])
 
 
 def _range_validators(table: schema.Table, column: str) -> list:
     spec = table.column(column)
-    message = reason("out_of_range") + f"({spec.min_value}–{spec.max_value})"
+    message = format_lazy("{}({}–{})", reason("out_of_range"), spec.min_value, spec.max_value)
     return [MinValueValidator(spec.min_value, message), MaxValueValidator(spec.max_value, message)]
 
 
@@ -46,7 +68,7 @@ def _choice_messages(form: forms.ModelForm) -> None:
         field.error_messages["required"] = reason("required")
 
 
-VERSION_MISSING = "本页缺少版本信息,请重新打开本页后再保存"
+VERSION_MISSING = _("本页缺少版本信息,请重新打开本页后再保存")
 
 
 def _add_version(form: forms.ModelForm) -> None:
@@ -69,7 +91,40 @@ def _clean_version(form: forms.ModelForm, data: dict) -> None:
     data["version"] = int(text)
 
 
+# 脱贫意愿 as the contract describes it (1 none … 5 strong), each value in words.
+WILLINGNESS_WORDS = [
+    (1, pgettext_lazy("willingness", "没有意愿")), (2, pgettext_lazy("willingness", "意愿较弱")),
+    (3, pgettext_lazy("willingness", "一般")), (4, pgettext_lazy("willingness", "意愿较强")),
+    (5, pgettext_lazy("willingness", "意愿强烈")),
+]
+
+
+def village_picker(user, field: forms.ModelChoiceField) -> list[Division]:
+    """The villages of the user's scope as a town → village picker (platform.widgets):
+    a village cadre gets exactly one village, a town officer their town's."""
+    villages = list(scope.visible_to(user, Division).filter(level=schema.VILLAGE_LEVEL).order_by("code")
+                    .only("code", "name", "parent_id"))
+    field.queryset = scope.visible_to(user, Division).filter(level=schema.VILLAGE_LEVEL).order_by("code")
+    field.choices = [("", BLANK_LABEL)] + [(v.code, f"{v.name}({v.code})") for v in villages]
+    # The towns of those villages only; their names are those a cadre of the village knows.
+    towns = Division.objects.filter(code__in={v.parent_id for v in villages}).order_by("code")
+    field.widget = ParentChildSelect(
+        parents=[(t.code, t.name) for t in towns], parent_of={v.code: v.parent_id for v in villages},
+    )
+    field.widget.choices = field.choices
+    field.widget.is_required = field.required
+    field.error_messages["invalid_choice"] = reason("unknown_village")
+    if len(villages) == 1:
+        field.initial = villages[0].code
+    return villages
+
+
 class HouseholdForm(forms.ModelForm):
+    willingness = forms.TypedChoiceField(
+        label=Household._meta.get_field("willingness").verbose_name, coerce=int,
+        choices=WILLINGNESS_WORDS, initial=3,
+    )
+
     class Meta:
         model = Household
         fields = [
@@ -83,16 +138,39 @@ class HouseholdForm(forms.ModelForm):
         _choice_messages(self)
         self.user = user
         editing = self.instance.pk is not None and not self.instance._state.adding
+        villages = village_picker(user, self.fields["village"])
         if editing:
             del self.fields["household_id"]
-        # Only villages the user may work in; a village cadre gets exactly one.
-        villages = scope.visible_to(user, Division).filter(level=schema.VILLAGE_LEVEL).order_by("code")
-        self.fields["village"].queryset = villages
-        self.fields["village"].label_from_instance = lambda d: f"{d.name}({d.code})"
-        self.fields["village"].error_messages["invalid_choice"] = reason("unknown_village")
-        if villages.count() == 1:
-            self.fields["village"].initial = villages.first()
-        _apply_ranges(self, schema.HOUSEHOLDS, ["willingness", "lifted_year"])
+        else:
+            number = self.fields["household_id"]
+            # Left empty, the number is the county's scheme (services.household_number_next).
+            number.required = False
+            number.help_text = _("留空则按村代码加顺序号自动编号;如填写,须为未登记的编号")
+            number.widget.attrs.update({"placeholder": _("留空自动编号"), "autocomplete": "off"})
+            self.proposed_number = None
+            if len(villages) == 1:
+                # One village: the number it would get now (another create may take it first).
+                try:
+                    self.proposed_number = household_number_next(villages[0].code)
+                except ValidationError as used_up:
+                    number.help_text = used_up.message_dict["household_id"][0]
+            if self.proposed_number:
+                # The number is data (translate="no"); the form lives for one request, so the
+                # sentence is translated here, in the request's language.
+                sentence = gettext("留空则自动编为 {}(保存时按当时的顺序号);如填写,须为未登记的编号")
+                number.help_text = format_html(sentence.replace("{}", '<span translate="no">{}</span>'),
+                                               self.proposed_number)
+        _apply_ranges(self, schema.HOUSEHOLDS, ["lifted_year"])
+        self.fields["lifted_year"].widget.attrs["placeholder"] = _("例如 2020")
+        cut_off = load_policy().willingness_deprived_at_most
+        self.fields["willingness"].widget = LabelledScale(
+            choices=WILLINGNESS_WORDS, marked_at_most=cut_off, marked_label=_("计为意愿弱"),
+        )
+        self.fields["willingness"].help_text = format_lazy(
+            _("不高于 {} 分计为“脱贫意愿弱”(内生动力指标,按政策设置)"), cut_off)
+        self.fields["willingness"].error_messages["invalid_choice"] = format_lazy(
+            "{}(1–5)", reason("out_of_range"))
+        blank_choices_named(self)
         _add_version(self)
 
     def clean(self):
@@ -101,26 +179,27 @@ class HouseholdForm(forms.ModelForm):
         return data
 
     def clean_household_id(self):
-        value = self.cleaned_data["household_id"].strip()
+        value = (self.cleaned_data["household_id"] or "").strip()
+        if not value:
+            return ""
         if not schema.HOUSEHOLDS.column("household_id").matches(value):
             # The contract's pattern: `neisheng validate`, uploads and the API refuse the same.
             raise forms.ValidationError(reason("bad_household_id"), code="bad_household_id")
         if Household.objects.filter(pk=value).exists():
             # The same words wherever the household is (registry.lookups); the view audits it.
-            raise forms.ValidationError(ALREADY_REGISTERED[0], code="already_registered")
+            raise forms.ValidationError(in_language(ALREADY_REGISTERED), code="already_registered")
         return value
 
 
 class PersonForm(forms.ModelForm):
     birth_date = forms.DateField(
         label=Person._meta.get_field("birth_date").verbose_name, required=False,
-        help_text="留空则按证件号码填写 / left empty: taken from the ID number",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("留空则按证件号码填写"), widget=DateInput(),
         error_messages={"invalid": reason("not_a_date")},
     )
     sex = forms.ChoiceField(
         label=Person._meta.get_field("sex").verbose_name, required=False,
-        choices=[("", "按证件号码 / from the ID number")] + [(c, _(v)) for c, v in schema.SEX.items()],
+        choices=[("", _("按证件号码"))] + [(c, _(v)) for c, v in schema.SEX.items()],
     )
 
     class Meta:
@@ -138,9 +217,13 @@ class PersonForm(forms.ModelForm):
             # person anew, which keeps both records in the history.
             del self.fields["person_id"]
         else:
-            self.fields["person_id"].widget.attrs.update({"autocomplete": "off", "inputmode": "text"})
+            self.fields["person_id"].widget.attrs.update({
+                "autocomplete": "off", "inputmode": "text", "placeholder": _("18 位证件号码"),
+            })
+        self.fields["name"].widget.attrs["placeholder"] = _("姓名")
         _apply_ranges(self, schema.PERSONS, ["disability_grade", "employed_months"])
         _choice_messages(self)
+        blank_choices_named(self)
         _add_version(self)
 
     def clean_person_id(self):
@@ -151,7 +234,7 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError(reason(f"id_{exc.reason}"), code=f"id_{exc.reason}") from None
         if Person.objects.filter(pk=parsed.number).exists():
             # The same words wherever the person is (registry.lookups); the view audits it.
-            raise forms.ValidationError(ALREADY_REGISTERED[0], code="already_registered")
+            raise forms.ValidationError(in_language(ALREADY_REGISTERED), code="already_registered")
         self.parsed_id = parsed
         return parsed.number
 
@@ -219,8 +302,10 @@ class LedgerItemForm(forms.ModelForm):
             "max_digits": reason("out_of_range"),
             "max_whole_digits": reason("out_of_range"),
         })
-        amount.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
+        amount.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal",
+                                    "placeholder": _("例如 1200.00")})
         _apply_ranges(self, schema.INCOME_ITEMS, ["year"])
+        blank_choices_named(self)
         _add_version(self)
 
     def clean(self):

@@ -82,3 +82,17 @@ def already_registered_record(*, user, object_type: str, number: str, via: str, 
     audit_record(user=user, action="create", division_code=village, object_type=object_type, object_id=number,
                  detail={"refused": "already_registered", "via": via, "village": village},
                  request=request)
+
+
+@transaction.atomic
+def id_suffix_lookup_record(*, user, suffix: str, via: str, found: int, request=None) -> None:
+    """One audit event for one search by the last digits of ID numbers (only roles that
+    may unmask search them): such a search lists everyone whose number ends so, which is
+    how a number is narrowed down. Recorded under the searching user's division, with
+    how many persons in their scope matched."""
+    audit_record(
+        user=user, action=LOOKUP_ACTION, division_code=user.division_id, object_type="person", object_id="",
+        detail={"lookup": "id_suffix", "via": via, "suffix": suffix, "found": found,
+                **({"path": request.path} if request is not None else {})},
+        request=request,
+    )

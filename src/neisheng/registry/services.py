@@ -17,7 +17,7 @@ from django.db import transaction
 from neisheng.platform.bulk import delete_all, insert_rows
 from neisheng.registry import versions
 from neisheng.registry.models import Division, Household, IncomeItem, Person
-from neisheng.registry.versions import EditConflict  # noqa: F401 - raised by the updates below
+from neisheng.registry.versions import EditConflict  # raised by the updates and ledger_item_delete
 
 HOUSEHOLD_FIELDS = [f.name for f in Household._meta.concrete_fields if f.name != "village"]
 PERSON_FIELDS = [f.name for f in Person._meta.concrete_fields if f.name != "household"]
@@ -42,7 +42,8 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
     plan = [
         ("divisions", Division, divisions, ["code", "name", "level", "parent_id"]),
         ("households", Household, households, ["village_id", *HOUSEHOLD_FIELDS]),
-        ("persons", Person, with_person_keys(tables["persons"]), ["household_id", *PERSON_FIELDS]),
+        ("persons", Person, with_person_search_keys(with_person_keys(tables["persons"])),
+         ["household_id", *PERSON_FIELDS]),
         ("income_items", IncomeItem, tables["income_items"], ["household_id", *LEDGER_FIELDS]),
     ]
     counts = {}
@@ -63,6 +64,27 @@ def with_person_keys(persons: pa.Table) -> pa.Table:
     return persons.append_column("key", keys)
 
 
+def with_person_search_keys(persons: pa.Table) -> pa.Table:
+    """The persons table with the search keys Person.save() keeps (registry.names): the
+    given name, computed once per distinct name (a county repeats names a great deal),
+    and the reversed ID-number suffix, computed by Arrow."""
+    import pyarrow.compute as pc
+
+    from neisheng.registry.names import ID_SUFFIX_LENGTH, given_name
+
+    names = pc.dictionary_encode(persons["name"].combine_chunks())
+    given = pa.array([given_name(n) for n in names.dictionary.to_pylist()], type=pa.string())
+    given_names = pc.fill_null(pc.take(given, names.indices), "")
+    numbers = pc.utf8_upper(pc.utf8_trim_whitespace(persons["person_id"]))
+    suffixes = pc.fill_null(pc.utf8_reverse(pc.utf8_slice_codeunits(numbers, -ID_SUFFIX_LENGTH)), "")
+    for column, values in (("given_name", given_names), ("id_suffix_reversed", suffixes)):
+        if column in persons.column_names:
+            persons = persons.set_column(persons.column_names.index(column), column, values)
+        else:
+            persons = persons.append_column(column, values)
+    return persons
+
+
 # --------------------------------------------------------------------------- one record
 #
 # Single-record writes from the pages. Each checks scope itself (a form's choices are
@@ -70,7 +92,9 @@ def with_person_keys(persons: pa.Table) -> pa.Table:
 # and names the user in simple_history's record.
 
 EDITABLE_HOUSEHOLD_FIELDS = [f for f in HOUSEHOLD_FIELDS if f != "household_id"] + ["village"]
-EDITABLE_PERSON_FIELDS = [f for f in PERSON_FIELDS if f not in ("person_id", "key")]
+# The opaque key and the search keys are the platform's to write, never a form's or a file's.
+PERSON_DERIVED_FIELDS = ("key", "given_name", "id_suffix_reversed")
+EDITABLE_PERSON_FIELDS = [f for f in PERSON_FIELDS if f != "person_id" and f not in PERSON_DERIVED_FIELDS]
 EDITABLE_LEDGER_FIELDS = ["year", "item", "amount", "source"]
 
 
@@ -165,19 +189,75 @@ def _save(obj, user, *, new: bool = False) -> None:
     obj.save(force_insert=new)
 
 
+# The county's numbering scheme: the village's 12-digit code and a sequence within the
+# village (500237101201 + 0001). It is a settings choice, not policy (no rule reads it):
+# NEISHENG_HOUSEHOLD_SEQUENCE_DIGITS, 4 by default, as the synthetic registry numbers them.
+HOUSEHOLD_SEQUENCE_DIGITS = 4
+NUMBER_ATTEMPTS = 5  # a number taken meanwhile by a typed one: try the next
+
+
+def household_number_next(village_code: str) -> str:
+    """The next unused number of the village's sequence: one above the highest number of
+    the scheme in the village (typed numbers of another form are left alone). The caller
+    holds the village's lock (household_create), so two creates never read the same."""
+    from django.conf import settings
+
+    digits = int(getattr(settings, "NEISHENG_HOUSEHOLD_SEQUENCE_DIGITS", HOUSEHOLD_SEQUENCE_DIGITS))
+    first, last = village_code + "0" * digits, village_code + "9" * digits
+    # The primary key's index, newest first: numbers such as 500237101201 0012X sort
+    # inside the range but are not of the scheme, so the first of the right form wins.
+    in_range = (Household.objects.filter(household_id__gte=first, household_id__lte=last)
+                .order_by("-household_id").values_list("household_id", flat=True))
+    highest = next((n for n in in_range.iterator(chunk_size=100)
+                    if len(n) == len(first) and n[len(village_code):].isdigit()), None)
+    sequence = int(highest[len(village_code):]) + 1 if highest else 1
+    if sequence >= 10 ** digits:
+        raise ValidationError({"household_id": [_village_numbers_used_up()]})
+    return f"{village_code}{sequence:0{digits}d}"
+
+
+def _village_numbers_used_up() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("本村的自动编号已用完,请填写户编号")
+
+
 @transaction.atomic
 def household_create(*, user, values: dict, request=None) -> Household:
+    """A new household. Without a number (`household_id` empty) it gets the next of the
+    village's sequence (household_number_next); a typed number is kept as typed."""
+    from django.db import IntegrityError
+
     from neisheng.accounts.services import audit_record
 
     village = values["village"]
     village_code = village.code if isinstance(village, Division) else village
     _require_edit(user, village_code)
-    household = Household(household_id=values["household_id"], village_id=village_code)
-    _apply(household, values, EDITABLE_HOUSEHOLD_FIELDS)
-    _save(household, user, new=True)
+    typed = (values.get("household_id") or "").strip()
+    if not typed:
+        # Creates in one village wait for each other here (a row lock on PostgreSQL; SQLite
+        # lets one writer in at a time anyway), so each reads the number the last one took.
+        Division.objects.select_for_update().filter(code=village_code).first()
+    for attempt in range(NUMBER_ATTEMPTS):
+        number = typed or household_number_next(village_code)
+        household = Household(household_id=number, village_id=village_code)
+        _apply(household, values, EDITABLE_HOUSEHOLD_FIELDS)
+        try:
+            # A savepoint: a number someone took meanwhile fails this insert only.
+            with transaction.atomic():
+                _save(household, user, new=True)
+            break
+        except (IntegrityError, ValidationError) as exc:
+            # Taken meanwhile: the unique index refused it, or the model's unique check saw
+            # a household committed after the number was read.
+            taken = isinstance(exc, IntegrityError) or (
+                "household_id" in getattr(exc, "error_dict", {}) and Household.objects.filter(pk=number).exists())
+            if typed or not taken or attempt == NUMBER_ATTEMPTS - 1:
+                raise
     audit_record(user=user, action="create", division_code=village_code, object_type="household",
                  object_id=household.household_id,
-                 detail={"village": village_code}, request=request)
+                 detail={"village": village_code, "numbered": "typed" if typed else "generated"},
+                 request=request)
     return household
 
 
@@ -265,6 +345,30 @@ def ledger_item_update(*, user, item: IncomeItem, values: dict, version: int | N
                           detail={"household": household.household_id}, request=request, version=version)
 
 
+@transaction.atomic
+def ledger_item_delete(*, user, item: IncomeItem, version: int | None = None, request=None) -> None:
+    """Delete a ledger row. Its last state stays in the history (shown as 删除 with the
+    old values) and in the audit log. `version` is the version the confirmation page
+    showed: a row someone changed since is not deleted unseen (EditConflict)."""
+    from neisheng.accounts.services import audit_record
+
+    household = Household.objects.get(pk=item.household_id)
+    _require_edit(user, household.village_id)
+    item = IncomeItem.objects.select_for_update().get(pk=item.pk)
+    if version is not None:
+        current = versions.record_version(item)
+        if version != current:
+            raise EditConflict(record=item, version=current, conflicts=[], yours={})
+    _baseline_history(item, start=versions.history_start())
+    old = {name: _audit_value(getattr(item, name)) for name in EDITABLE_LEDGER_FIELDS}
+    item_id = item.pk
+    item._history_user = user if getattr(user, "is_authenticated", False) else None
+    item.delete()
+    audit_record(user=user, action="delete", division_code=household.village_id, object_type="income_item",
+                 object_id=str(item_id), detail={"household": household.household_id, "old": old},
+                 request=request)
+
+
 # --------------------------------------------------------------------------- many records
 #
 # Uploads write many rows at once through the same rules as one record: role and scope,
@@ -278,7 +382,7 @@ HISTORY_BATCH = 1_000
 HOUSEHOLD_UPDATE_FIELDS = [f.attname for f in Household._meta.concrete_fields if not f.primary_key]
 # A member stays in the household they were registered in (as on the pages and the API).
 PERSON_UPDATE_FIELDS = [f.attname for f in Person._meta.concrete_fields
-                        if f.name not in ("person_id", "key", "household")]
+                        if f.name not in ("person_id", "household", *PERSON_DERIVED_FIELDS)]
 
 
 @dataclass(frozen=True)
@@ -478,6 +582,10 @@ def household_update_many(*, user, changes: list[tuple[Household | str, dict]],
 
 @transaction.atomic
 def person_create_many(*, user, rows: list[dict], change_reason: str | None = None) -> list[Person]:
+    from neisheng.registry.names import search_keys
+
+    # Bulk inserts bypass Person.save(), which keeps the search keys of single writes.
+    rows = [{**row, **search_keys(row.get("name"), row.get("person_id"))} for row in rows]
     return _create_many(user=user, model=Person, rows=rows, change_reason=change_reason)
 
 

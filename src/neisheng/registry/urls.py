@@ -15,4 +15,6 @@ urlpatterns = [
     path("households/<str:household_id>/members/<str:member>/edit/", edit_views.person_edit, name="person_edit"),
     path("households/<str:household_id>/ledger/new/", edit_views.ledger_create, name="ledger_create"),
     path("households/<str:household_id>/ledger/<int:item_id>/edit/", edit_views.ledger_edit, name="ledger_edit"),
+    path("households/<str:household_id>/ledger/<int:item_id>/delete/", edit_views.ledger_delete,
+         name="ledger_delete"),
 ]

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from neisheng.accounts.access import PERSONS_READ, REGISTRY_EDIT, user_may
 from neisheng.platform import scope
 from neisheng.platform.access import requires
+from neisheng.platform.extensions import work_cards_rendered
 from neisheng.registry.models import Household
 from neisheng.registry.selectors import figures, tree
 
@@ -42,8 +43,11 @@ def _household_for(request, household_id):
 
 @login_required
 def home(request):
+    """Each role's home: its own work first (the work cards other apps register: warnings,
+    uploads, audit findings …), then the key figures of its scope."""
     counted = figures.cached_for_scope(request.user, "figures", lambda: figures.key_figures(request.user))
     return render(request, "registry/home.html", {
+        "work": work_cards_rendered(request),
         "figures": counted,
         "division": request.user.division,
         "links": user_may(request.user, PERSONS_READ),

@@ -82,6 +82,32 @@ def reason_text(reason: str) -> tuple[str, str]:
     return DATABASE_REASONS.get(reason) or validation.REASONS[reason]
 
 
+def issue_shown(issue: dict, table: str | None, *, english: bool) -> dict:
+    """A stored problem as the preview shows it, in one language: the column by its label
+    and the message. A value outside the allowed set names the allowed values, codes and
+    labels, in that language (the engine's English names codes only: it knows no
+    translations); the value and the codes are data (translate="no"), the rest words."""
+    from django.utils.html import format_html, format_html_join
+    from django.utils.translation import gettext
+
+    column = issue.get("column")
+    known = table in TABLES and column in TABLES[table].column_names
+    spec = TABLES[table].column(column) if known else None
+    message = issue["message_en"] if english else issue["message_zh"]
+    if spec is not None and spec.choices and issue.get("reason") in ("unknown_code", "unknown_item"):
+        reason = validation.REASONS[issue["reason"]][1 if english else 0]
+        codes = [(code, gettext(label)) for code, label in spec.choices.items()]
+        if english:
+            allowed = format_html_join(", ", '<span translate="no">{}</span> ({})', codes)
+            message = format_html("{} '<span translate=\"no\">{}</span>' is {} (allowed: {})",
+                                  gettext(spec.zh), issue.get("value") or "", reason, allowed)
+        else:
+            allowed = format_html_join("、", '<span translate="no">{}</span> {}', codes)
+            message = format_html("{}“<span translate=\"no\">{}</span>”{}(允许:{})",
+                                  spec.zh, issue.get("value") or "", reason, allowed)
+    return {**issue, "column_label": gettext(spec.zh) if spec is not None else (column or ""), "message": message}
+
+
 @dataclass(frozen=True)
 class UploadIssue:
     row: int | None
@@ -179,7 +205,7 @@ def type_table(raw: RawTable) -> tuple[pa.Table | None, list[UploadIssue]]:
     """The table in contract types and every problem a snapshot check would find within
     this one table (types, codes, ID numbers, duplicates)."""
     typed, issues = validation.check_table(raw)
-    return typed, [UploadIssue(i.row, i.column, i.value, i.reason) for i in issues]
+    return typed, [UploadIssue(i.row, i.column, i.value, i.reason, i.message) for i in issues]
 
 
 # ---- Database checks ----------------------------------------------------------------

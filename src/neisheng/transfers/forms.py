@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from neisheng.transfers.models import UPLOAD_TABLES
 from neisheng.transfers.uploads import too_large_message, upload_limit
@@ -13,13 +14,13 @@ ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="文件 file",
-        help_text="Excel 工作簿(.xlsx)或 CSV;第一行为表头(中文或英文列名) / first row: headers",
+        label=_("文件"),
+        help_text=_("Excel 工作簿(.xlsx)或 CSV;第一行为表头(中文或英文列名)"),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
     )
     table = forms.ChoiceField(
-        label="表 table",
-        choices=[("", "按表头自动识别 detect from the headers"), *UPLOAD_TABLES.items()],
+        label=_("表"),
+        choices=[("", _("按表头自动识别")), *UPLOAD_TABLES.items()],
         required=False,
     )
 
@@ -41,9 +42,7 @@ class UploadForm(forms.Form):
         if upload.size > upload_limit():
             raise forms.ValidationError(too_large_message())
         if Path(upload.name).suffix.lower() not in ACCEPTED_SUFFIXES:
-            raise forms.ValidationError(
-                "只能上传 Excel 工作簿(.xlsx)或 CSV 文件 / only Excel workbooks (.xlsx) or CSV files"
-            )
+            raise forms.ValidationError(_("只能上传 Excel 工作簿(.xlsx)或 CSV 文件"))
         if upload.size == 0:
-            raise forms.ValidationError("文件是空的 / the file is empty")
+            raise forms.ValidationError(_("文件是空的"))
         return upload

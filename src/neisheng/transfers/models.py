@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 # At most this many problems are kept per batch, in file order. A file with a few
 # thousand problems was not meant to be applied; the first thousand show what is wrong,
@@ -11,9 +12,9 @@ from django.db import models
 ISSUES_KEPT = 1_000
 
 UPLOAD_TABLES = {
-    "households": "农户 households",
-    "persons": "家庭成员 persons",
-    "income_items": "收支台账 ledger",
+    "households": pgettext_lazy("table", "农户"),
+    "persons": gettext_lazy("家庭成员"),
+    "income_items": gettext_lazy("收支台账"),
 }
 
 
@@ -27,27 +28,27 @@ class ImportBatch(models.Model):
     division_field = "uploaded_by__division_id"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待确认 pending"
-        APPLIED = "applied", "已导入 applied"
-        REJECTED = "rejected", "未通过 rejected"
+        PENDING = "pending", gettext_lazy("待确认")
+        APPLIED = "applied", gettext_lazy("已导入")
+        REJECTED = "rejected", gettext_lazy("未通过")
 
-    file = models.FileField("文件 file", upload_to="imports/%Y/%m/", blank=True)
+    file = models.FileField(gettext_lazy("文件"), upload_to="imports/%Y/%m/", blank=True)
     checksum = models.CharField("SHA-256", max_length=64, blank=True)
-    file_purged_at = models.DateTimeField("文件删除时间 file deleted", null=True, blank=True)
-    original_name = models.CharField("原文件名 file name", max_length=255)
-    table = models.CharField("表 table", max_length=16, choices=list(UPLOAD_TABLES.items()), blank=True)
-    status = models.CharField("状态 status", max_length=16, choices=Status.choices, default=Status.PENDING,
+    file_purged_at = models.DateTimeField(gettext_lazy("文件删除时间"), null=True, blank=True)
+    original_name = models.CharField(gettext_lazy("原文件名"), max_length=255)
+    table = models.CharField(gettext_lazy("表"), max_length=16, choices=list(UPLOAD_TABLES.items()), blank=True)
+    status = models.CharField(gettext_lazy("状态"), max_length=16, choices=Status.choices, default=Status.PENDING,
                               db_index=True)
-    rows = models.PositiveIntegerField("行数 rows", default=0)
-    to_create = models.PositiveIntegerField("新增 to create", default=0)
-    to_update = models.PositiveIntegerField("修改 to update", default=0)
-    unchanged = models.PositiveIntegerField("无变化 unchanged", default=0)
-    issues = models.JSONField("问题 issues", default=list, blank=True)
-    issues_total = models.PositiveIntegerField("问题总数 problems found", default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人 uploaded by",
+    rows = models.PositiveIntegerField(gettext_lazy("行数"), default=0)
+    to_create = models.PositiveIntegerField(gettext_lazy("待新增"), default=0)
+    to_update = models.PositiveIntegerField(gettext_lazy("待修改"), default=0)
+    unchanged = models.PositiveIntegerField(gettext_lazy("无变化"), default=0)
+    issues = models.JSONField(gettext_lazy("问题"), default=list, blank=True)
+    issues_total = models.PositiveIntegerField(gettext_lazy("问题总数"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("上传人"),
                                     on_delete=models.PROTECT, related_name="import_batches")
-    created_at = models.DateTimeField("上传时间 uploaded", auto_now_add=True)
-    applied_at = models.DateTimeField("导入时间 applied", null=True, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("上传时间"), auto_now_add=True)
+    applied_at = models.DateTimeField(gettext_lazy("导入时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from neisheng.accounts.services import audit_record
 from neisheng.registry.snapshots import CLI_ACTOR
+from neisheng.transfers.changes import changes_delete, changes_write
 from neisheng.transfers.checks import UploadCheck, check_upload
 from neisheng.transfers.models import ISSUES_KEPT, ImportBatch
 
@@ -36,6 +37,8 @@ class ImportRefused(Exception):
 
 
 def _record_check(batch: ImportBatch, check: UploadCheck) -> None:
+    """The check's counts and problems on the batch, and its changes beside the file
+    (transfers.changes) for the preview to page through."""
     batch.table = check.table or batch.table
     batch.rows = check.rows
     batch.issues = check.issue_dicts(limit=ISSUES_KEPT)
@@ -44,6 +47,7 @@ def _record_check(batch: ImportBatch, check: UploadCheck) -> None:
     batch.to_update = len(check.to_update)
     batch.unchanged = check.unchanged
     batch.status = ImportBatch.Status.PENDING if check.ok else ImportBatch.Status.REJECTED
+    changes_write(batch, check)
 
 
 def import_batch_create(*, uploaded_file: UploadedFile, user, table: str | None = None) -> ImportBatch:
@@ -176,6 +180,7 @@ def import_batch_files_purge(*, now: dt.datetime | None = None, retention_days: 
     for batch in due[:limit] if limit else due:
         if batch.file.name:
             try:
+                changes_delete(batch)
                 batch.file.delete(save=False)
             except OSError as exc:
                 # Left for the next run; one unreadable folder must not stop an upload.

@@ -22,9 +22,10 @@ def upload_limit() -> int:
 
 
 def too_large_message() -> str:
+    from django.utils.translation import gettext
+
     size = f"{upload_limit() / (1024 * 1024):g}"
-    return (f"文件超过 {size} MB 的上传上限,请拆分后分别上传 / "
-            f"the file is larger than the {size} MB upload limit; split it and upload the parts")
+    return gettext("文件超过 %(size)s MB 的上传上限,请拆分后分别上传") % {"size": size}
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):

@@ -162,6 +162,10 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Thousands separators in both languages where a template asks for them (|intcomma,
+# |floatformat:"2g"): Django's Chinese formats have none (neisheng/web/formats/).
+# USE_THOUSAND_SEPARATOR stays off so ids, years and form inputs are never grouped.
+FORMAT_MODULE_PATH = ["neisheng.web.formats"]
 
 STATIC_URL = "/static/"
 # Assets are served from the installed packages (below); a folder to collect them into is

@@ -22,7 +22,9 @@ def test_the_table_says_what_the_roles_have_always_been_allowed():
     assert roles_with("registry.edit") == {"county", "town", "village", "admin"}
     assert roles_with("person.unmask") == {"county", "town", "village", "assistance", "auditor", "admin"}
     assert roles_with("persons.read") == set(Role) - {"researcher"}
-    assert roles_with("audit.read") == {"admin"}
+    # Issue 9: the auditor reads the audit log of its division; only administrators manage users.
+    assert roles_with("audit.read") == {"admin", "auditor"}
+    assert roles_with("users.manage") == {"admin"}
 
 
 def test_an_unknown_capability_is_an_error_not_a_quiet_refusal():

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 
 import pytest
@@ -96,3 +97,53 @@ def test_the_overview_exports_to_excel_and_the_export_is_logged(client, places, 
 def test_signing_in_is_required(client, loaded):
     response = client.get(reverse("monitoring:overview"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_overview_is_cards_with_a_chart_by_risk_and_by_division(client, places, make_user, loaded):
+    county = places["county"]
+    page = _signed_in(client, make_user("county", county)).get(reverse("monitoring:overview"))
+    html = page.content.decode()
+
+    for key in ("by-risk", "by-division"):
+        assert f'id="{key}"' in html
+        assert f'<svg class="chart" id="{key}-chart" role="group" aria-labelledby="{key}-chart-title"' in html
+    risks = _risks_under(county.prefix)
+    risk_chart = html[html.index('id="by-risk-chart"'):html.index("</svg>", html.index('id="by-risk-chart"'))]
+    assert [int(v) for v in re.findall(r'data-value="(\d+)"', risk_chart)] == [risks["red"], risks["yellow"], risks["green"]]
+    # The chart by division draws each town's red warnings.
+    division_chart = html[html.index('id="by-division-chart"'):]
+    towns = Division.objects.filter(parent=county).order_by("code")
+    drawn = [int(v) for v in re.findall(r'data-value="(\d+)"', division_chart[:division_chart.index("</svg>")])]
+    assert drawn == [_risks_under(t.prefix)["red"] for t in towns]
+
+
+def test_each_count_links_to_the_filtered_household_list(client, places, make_user, loaded):
+    county = places["county"]
+    page = _signed_in(client, make_user("county", county)).get(reverse("monitoring:overview"))
+    html = page.content.decode()
+
+    town = Division.objects.filter(parent=county).order_by("code").first()
+    red_in_town = _risks_under(town.prefix)["red"]
+    assert re.search(rf'href="/households/\?risk=red&amp;division={town.code}"[^>]*>{red_in_town}</a>', html)
+    assert f'href="/households/?division={town.code}">' in html
+    assert f'href="/households/?motivation=poor&amp;division={town.code}">' in html
+    assert f'href="/households/?risk=red&amp;division={county.code}"' in html
+
+
+def test_a_researcher_sees_the_cards_without_links_to_households(client, places, make_user, loaded):
+    page = _signed_in(client, make_user("researcher", places["county"])).get(reverse("monitoring:overview"))
+    html = page.content.decode()
+
+    assert 'id="by-division-chart"' in html
+    assert "/households/" not in html
+
+
+def test_the_overview_in_english_has_no_chinese_outside_data(client, places, make_user, loaded):
+    from neisheng.web.tests.test_error_pages import HAN, visible_text
+
+    client.force_login(make_user("county", places["county"]))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    text = visible_text(client.get(reverse("monitoring:overview")).content.decode())
+
+    assert "By risk" in text and "Export to Excel" in text
+    assert not HAN.findall(text), text

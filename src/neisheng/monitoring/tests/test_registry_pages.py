@@ -58,7 +58,7 @@ def test_the_list_filters_by_risk_and_motivation_and_shows_the_risk(client, offi
     _run(household, risk="yellow", motivation_poor=True)
     poor = client.get("/households/", {"motivation": "poor"}).content.decode()
     assert household.pk in poor and '<span class="risk-yellow">' in poor
-    assert "1 户" in poor
+    assert "共 1 条" in poor  # the list's exact count (issue 9: "第 1–1 条,共 1 条")
     assert household.pk in client.get("/households/", {"risk": "yellow"}).content.decode()
     assert household.pk not in client.get("/households/", {"risk": "red"}).content.decode()
 

@@ -38,8 +38,8 @@ def test_the_audit_url_is_named():
     assert reverse("platform:audit") == AUDIT
 
 
-@pytest.mark.parametrize("role", ["county", "town", "village", "assistance", "department", "auditor", "researcher"])
-def test_only_administrators_see_the_audit_log(client, places, make_user, role):
+@pytest.mark.parametrize("role", ["county", "town", "village", "assistance", "department", "researcher"])
+def test_only_administrators_and_auditors_see_the_audit_log(client, places, make_user, role):
     client.force_login(make_user(role, places["county"]))
     assert client.get(AUDIT).status_code == 403
     assert client.post(AUDIT).status_code == 403
@@ -127,12 +127,90 @@ def test_the_filtered_list_exports_to_excel_and_the_export_is_logged(client, adm
 
     sheet = openpyxl.load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("时间 when", "用户 user", "操作 action")
+    assert rows[0][:5] == ("时间", "用户名", "姓名", "操作", "内容")
     assert len(rows) == 1 + 4
     assert {r[1] for r in rows[1:]} == {"cadre"}
-    assert "5002**********2345" in {r[4] for r in rows[1:]}
+    assert "5002**********2345" in {r[6] for r in rows[1:]}
+    assert "测试village 查看了人员 5002**********2345 的完整证件号" in {r[4] for r in rows[1:]}
     assert not any("500237199202022345" in str(cell) for r in rows for cell in r)
     assert all(isinstance(r[0], dt.datetime) for r in rows[1:])
 
     logged = AuditEvent.objects.get(action="export", user=admin)
     assert logged.detail == {"filters": {"username": "cadre"}, "rows": 4}
+
+
+# ------------------------------------------------------------------ entries in words (issue 9)
+
+def test_each_entry_is_a_sentence_naming_the_user_the_object_and_the_filters(client, admin, trail, places):
+    cadre = trail["cadre"]
+    audit_record(user=cadre, action="export", division_code=places["village"].code, object_type="household_list",
+                 detail={"filters": {"risk": "red", "division": places["village"].code}})
+    client.force_login(admin)
+    page = client.get(AUDIT).content.decode()
+    # Who by name, what in words, a person by the masked ID, filters in words, not codes.
+    assert "测试village</span> 查看了人员 <span translate=\"no\">5002**********1234</span> 的完整证件号" in page
+    assert "导出了农户名单，筛选条件：风险 = 红色；区划 = " in page
+    assert places["village"].name in page
+    table = page.split('id="audit-table"')[1]
+    assert "{&#x27;risk&#x27;" not in table and "household_list" not in table and "red" not in table
+
+
+def test_entries_read_in_english_on_english_pages(client, admin, trail, places):
+    cadre = trail["cadre"]
+    audit_record(user=cadre, action="export", division_code=places["village"].code, object_type="household_list",
+                 detail={"filters": {"risk": "red"}, "rows": 1234})
+    client.force_login(admin)
+    page = client.get(AUDIT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "exported the household list, filtered by Risk = Red" in page
+    assert "viewed the full ID number of person" in page
+    assert "导出了" not in page and "查看了" not in page
+
+
+def test_sentences_for_user_administration_and_sign_ins(admin, places, make_user):
+    from django.utils import translation
+
+    from neisheng.accounts import services
+    from neisheng.platform.audit import audit_event_sentence
+
+    someone = make_user("village", places["village"], username="wang")
+    services.user_update(actor=admin, user=someone, display_name="王芳", role="town", division=places["town"],
+                         phone="")
+    services.user_disable(actor=admin, user=someone)
+    services.user_password_reset(actor=admin, user=someone, password="qiaoliang-baiyun-4821")
+    changed, disabled, reset = AuditEvent.objects.filter(object_type="user", object_id=str(someone.pk),
+                                                         action="update").order_by("id")
+    with translation.override("zh-hans"):
+        assert audit_event_sentence(changed) == (
+            f"测试admin 修改了用户 wang：姓名：测试village → 王芳；角色：村干部 → 乡镇干部；"
+            f"所属区划：{places['village'].name} {places['village'].code} → {places['town'].name} {places['town'].code}")
+        assert audit_event_sentence(disabled) == "测试admin 停用了用户 wang"
+        assert audit_event_sentence(reset) == "测试admin 重置了用户 wang 的密码"
+    with translation.override("en"):
+        assert audit_event_sentence(disabled) == "测试admin disabled user wang"
+        assert "Role: Village cadre → Town officer" in audit_event_sentence(changed)
+
+
+def test_filters_by_object_type_and_by_name(client, admin, trail):
+    client.force_login(admin)
+    rows = client.get(AUDIT, {"object_type": "person"}).context["page"].object_list
+    assert len(rows) == 3 and {e.object_type for e in rows} == {"person"}
+    rows = client.get(AUDIT, {"user": "测试department"}).context["page"].object_list
+    assert {e.username for e in rows} == {"clerk"}
+
+
+def test_page_numbers_and_a_page_past_the_end(client, admin, places, make_user):
+    cadre = make_user("village", places["village"])
+    AuditEvent.objects.bulk_create(
+        AuditEvent(user=cadre, username=cadre.username, action="view_unmasked", object_type="household",
+                   object_id=f"H{n:04d}") for n in range(320)
+    )
+    client.force_login(admin)
+    html = client.get(AUDIT, {"action": "view_unmasked", "page": 4}).content.decode()
+    assert 'aria-current="page">4<' in html
+    for number in (1, 2, 3, 5, 6, 7):
+        assert f"page={number}\">{number}<" in html or f"page={number}&amp;" in html
+    assert "共 320 条" in html
+
+    response = client.get(AUDIT, {"action": "view_unmasked", "page": 99})
+    assert response.context["page"].number == 7
+    assert "没有这一页：共 7 页，下面是最后一页。" in response.content.decode()

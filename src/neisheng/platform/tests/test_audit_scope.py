@@ -75,3 +75,26 @@ def test_existing_events_get_the_division_of_their_object(places, make_user):
         "income_item": places["village"].code, "user": places["county"].code,
         "export": places["county"].code, "gone": "",
     }
+
+
+def test_an_auditor_reads_the_log_of_its_division_and_nothing_outside(client, places, make_user):
+    """Issue 9: the 审计/纪检 auditor reads the audit log, scoped like an administrator's."""
+    cadre = make_user("village", places["village"], username="cadre-here")
+    far_cadre = make_user("village", places["other_village"], username="cadre-there")
+    audit_record(user=cadre, action="update", division_code=places["village"].code, object_type="household",
+                 object_id="household-here")
+    audit_record(user=far_cadre, action="update", division_code=places["other_village"].code,
+                 object_type="household", object_id="household-there")
+    auditor = make_user("auditor", places["county"], username="auditor-here")
+
+    assert "household-here" in _seen(auditor)
+    assert "household-there" not in _seen(auditor)
+
+    client.force_login(auditor)
+    response = client.get("/accounts/audit/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "household-here" in page and "household-there" not in page
+    assert "审计日志" in page  # and the menu leads there
+    far_auditor = make_user("auditor", places["other_county"], username="auditor-there")
+    assert _seen(far_auditor) >= {"household-there"} and "household-here" not in _seen(far_auditor)

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from neisheng.platform.jobs import (
     FAILED_SENTENCE,
@@ -23,7 +24,8 @@ from neisheng.platform.models import Job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FUNCS = "neisheng.platform.tests.job_functions"
-INTERRUPTED = "任务因服务停止而中断,请重新发起 / the job was interrupted when the server stopped; start it again"
+# Stored as a Chinese message id; the job page shows it in the reader's language.
+INTERRUPTED = "任务因服务停止而中断,请重新发起。"
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ def test_the_job_page_shows_progress_within_the_division_only(client, village_ca
     page = client.get(f"/jobs/{job.pk}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "统计 count" in html and "排队中 queued" in html and f"/jobs/{job.pk}/?format=json" in html
+    assert "统计 count" in html and "排队中" in html and f"/jobs/{job.pk}/?format=json" in html
 
     worker_run_once()
     polled = client.get(f"/jobs/{job.pk}/", HTTP_ACCEPT="application/json").json()
@@ -121,7 +123,10 @@ def test_a_monitoring_run_started_from_the_page_runs_as_a_job(client, make_user,
     run = MonitoringRun.objects.get()
     assert job.status == Job.Status.DONE, job.traceback
     assert job.result == {"run": run.pk, "year": 2026, "households": run.households} and run.households == 600
-    assert job.message == "已完成:600 户 / done: 600 households"
+    # Stored as a Chinese message id, shown in each reader's language (one at a time).
+    assert job.message_shown == "已完成:600 户" and job.title_shown == "2026 年度监测运行"
+    with translation.override("en"):
+        assert job.message_shown == "Done: 600 households" and job.title_shown == "Monitoring run 2026"
     assert run.started_by == admin
 
 

@@ -142,7 +142,7 @@ def test_a_bad_publicity_setting_is_refused_naming_its_key(tmp_path, text, key):
 
 def test_the_village_that_decided_does_not_approve_its_own_decision(publicised, cadre, make_user, places):
     for who in (cadre, make_user("county", places["village"], username="county-at-village")):
-        with pytest.raises(TransitionRefused, match="you may not do “审批通过 approve”"):
+        with pytest.raises(TransitionRefused, match="您不能执行“审批通过” / you may not do “Approve”"):
             review_approve(review=publicised, user=who, approved_on=day(8))
 
 

@@ -84,7 +84,7 @@ def test_the_history_of_an_object_is_a_query_in_order(case, cadre):
 @pytest.mark.parametrize("step,changes,reason,message", [
     ("post", {"publicity_days": 5}, "",
      "当前状态为“待核实 open”,不能执行“公示 post” / “公示 post” cannot be done from the state “待核实 open”"),
-    ("verify", {"council_note": "n"}, "", "请先填写:评议日期 council met on / fill in first: council_on"),
+    ("verify", {"council_note": "n"}, "", "请先填写:评议日期 / fill in first: Council met on"),
     ("reject", {}, "  ", "“驳回 reject”需要说明理由 / “驳回 reject” needs a reason"),
     ("fly", {}, "", "没有名为 fly 的步骤 / there is no step 'fly' in the case workflow"),
 ])

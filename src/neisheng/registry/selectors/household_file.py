@@ -8,8 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from neisheng.engine import household as engine_household
 from neisheng.engine import schema
+from neisheng.engine.explain import Members, Sentence
 from neisheng.registry.models import Household, IncomeItem, Person
 from neisheng.registry.reveal import person_key_is_well_formed
 
@@ -82,32 +85,57 @@ def ledger_by_year(household: Household, alive_size: int) -> list[LedgerYear]:
 class Guarantee:
     name: str
     ok: bool
-    detail: str
+    detail: Sentence | None  # the members concerned or the fact, in words (registry/templatetags/explained.py)
 
 
 def guarantees(household: Household, members: list[Person], policy,
                facts: dict[str, engine_household.MemberFacts] | None = None) -> list[Guarantee]:
     """两不愁三保障 and safe drinking water, decided by the engine's rules
     (engine.household.guarantee_reasons) with the policy's age band and home-schooling
-    grades; this only names the members concerned."""
+    grades; this only names the members concerned (by person id: the page names them)."""
     if facts is None:
         facts = member_facts(members, policy, policy.reference_date)
     fired = engine_household.guarantee_reasons(_household_row(household), facts)
     alive = [p for p in members if p.alive]
-    out_of_school = [p for p in alive if facts[p.person_id].out_of_school]
+    out_of_school = tuple(p.person_id for p in alive if facts[p.person_id].out_of_school)
     in_band = [p for p in alive if facts[p.person_id].in_school_ages]
-    uninsured = [p for p in alive if facts[p.person_id].uninsured]
+    uninsured = tuple(p.person_id for p in alive if facts[p.person_id].uninsured)
     school_ages = policy.compulsory_school_ages
     return [
         Guarantee("不愁吃、不愁穿", not fired["food_clothing"],
-                  schema.REASON["food_clothing"] if fired["food_clothing"] else ""),
+                  Sentence(schema.REASON["food_clothing"]) if fired["food_clothing"] else None),
         Guarantee(
             "义务教育有保障", not fired["compulsory_education"],
-            (f"{school_ages}周岁成员 {len(in_band)} 人" if not fired["compulsory_education"]
-             else "失学辍学:" + "、".join(p.name for p in out_of_school)),
+            (Sentence(gettext_noop("%(low)s–%(high)s 周岁成员 %(n)s 人"),
+                      {"low": school_ages.low, "high": school_ages.high, "n": len(in_band)})
+             if not fired["compulsory_education"]
+             else Sentence(gettext_noop("失学辍学:%(members)s"), {"members": Members(out_of_school)})),
         ),
         Guarantee("基本医疗有保障", not fired["medical_insurance"],
-                  "" if not fired["medical_insurance"] else "未参保:" + "、".join(p.name for p in uninsured)),
-        Guarantee("住房安全有保障", not fired["housing"], schema.HOUSING.get(household.housing, "")),
-        Guarantee("饮水安全有保障", not fired["water"], schema.WATER.get(household.water, "")),
+                  None if not fired["medical_insurance"]
+                  else Sentence(gettext_noop("未参保:%(members)s"), {"members": Members(uninsured)})),
+        Guarantee("住房安全有保障", not fired["housing"], _label(schema.HOUSING, household.housing)),
+        Guarantee("饮水安全有保障", not fired["water"], _label(schema.WATER, household.water)),
     ]
+
+
+def _label(labels: dict[str, str], code: str) -> Sentence | None:
+    return Sentence(labels[code]) if code in labels else None
+
+
+def engine_rows(household: Household, members: list[Person] | None = None) -> tuple[dict, list[dict], list[dict]]:
+    """The household, its persons and its ledger rows as the contract's rows, for the
+    engine's one-household rules (engine.household.assessment)."""
+    members = list(household.members.all()) if members is None else members
+    ledger = [{c.name: getattr(i, c.name) for c in schema.INCOME_ITEMS.columns} for i in household.ledger.all()]
+    return _household_row(household), [_person_row(p) for p in members], ledger
+
+
+def member_names(members: list[Person]) -> dict[str, str]:
+    """person_id → the member's name as the household page shows it (the full name: every
+    role that may open the page sees full names). Two members with the same full name
+    get the last four characters of their ID number, which the page shows unmasked too."""
+    counts: dict[str, int] = defaultdict(int)
+    for p in members:
+        counts[p.name] += 1
+    return {p.person_id: (p.name if counts[p.name] == 1 else f"{p.name}…{p.person_id[-4:]}") for p in members}

@@ -28,6 +28,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from neisheng.accounts.access import PERSON_UNMASK, user_may
 from neisheng.accounts.masking import mask_id_number, mask_phone
@@ -52,9 +53,10 @@ def _button(context, *, kind: str, key: str) -> str:
         '<input type="hidden" name="kind" value="{}">'
         '<input type="hidden" name="key" value="{}">'
         '<input type="hidden" name="next" value="{}">'
-        '<button type="submit" class="link" title="查看完整号码(将记入审计日志) / show the full number (logged)">显示</button>'
+        '<button type="submit" class="link" title="{}">{}</button>'
         "</form>",
         reverse("registry:reveal"), get_token(request), kind, key, request.get_full_path(),
+        gettext("查看完整号码(将记入审计日志)"), gettext("显示"),
     )
 
 
@@ -75,7 +77,7 @@ def masked_id(context, number) -> str:
     viewer = _viewer(context)
     key = person_reveal_key(person or number) if user_may(viewer, PERSON_UNMASK) else ""
     button = _button(context, kind="id", key=key) if key else ""
-    return format_html('<span class="masked"><span class="masked-value">{}</span>{}</span>', masked, button)
+    return format_html('<span class="masked"><span class="masked-value" translate="no">{}</span>{}</span>', masked, button)
 
 
 @register.simple_tag(takes_context=True)
@@ -94,4 +96,5 @@ def masked_phone(context, value, owner=None) -> str:
     button = ""
     if isinstance(owner, User) and user_may_reveal_phone_of(viewer, owner):
         button = _button(context, kind="phone", key=str(owner.pk))
-    return format_html('<span class="masked"><span class="masked-value">{}</span>{}</span>', mask_phone(phone), button)
+    return format_html('<span class="masked"><span class="masked-value" translate="no">{}</span>{}</span>',
+                       mask_phone(phone), button)

@@ -85,7 +85,7 @@ def test_a_page_edit_keeps_the_old_value_in_the_history(client, places, make_use
                            household_form(household, housing="d_class", version=record_version(household)))
     assert response.status_code == 302
     page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
-    assert '<div class="change">住房安全 housing: 安全 → D级危房</div>' in page
+    assert '<div class="change">住房安全: <span translate="no">安全</span> → <span translate="no">D级危房</span></div>' in page
 
 
 def test_the_bulk_services_check_scope_keys_and_rules_like_the_single_ones(places, make_user):

@@ -74,7 +74,7 @@ def test_a_file_full_of_problems_stores_a_capped_list_counts_the_rest_and_pages_
     page = client.get(response["Location"])
     html = page.content.decode()
     assert f"另有 {total - ISSUES_KEPT} 个问题未显示" in html
-    assert f">{total}</div>" in html  # the figure counts every problem found
+    assert f">{total:,}</div>" in html  # the figure counts every problem found (with separators)
     assert html.count('data-label="行"') == ISSUES_PER_PAGE
     assert len(page.content) < 200_000
     assert '?page=2"' in html and f'?page={ISSUES_KEPT // ISSUES_PER_PAGE}"' in html

@@ -66,12 +66,14 @@ def test_an_upload_shows_old_and_new_in_the_history_as_a_page_edit_does(client, 
     client.post(reverse("transfers:apply", args=[batch.pk]))
 
     page_history, upload_history = history_shown(client, by_page), history_shown(client, by_upload)
-    change = '<div class="change">住房安全 housing: 安全 → D级危房</div>'
+    change = '<div class="change">住房安全: <span translate="no">安全</span> → <span translate="no">D级危房</span></div>'
     # Newest first: the change, then the state it started from (before: "import 1 农户信息 []").
     assert [c for _, _, c in page_history] == [change, "—"]
     assert [c for _, _, c in upload_history] == [c for _, _, c in page_history]
     assert [w for w, _, _ in upload_history] == [w for w, _, _ in page_history]
-    assert [k for _, k, _ in upload_history] == [f"import {batch.pk}", "导入时状态"]
+    # Named in words, not "import <batch id>" (issue 9).
+    kinds = [re.sub(r"<[^>]+>", "", k).split() for _, k, _ in upload_history]
+    assert kinds == [["导入", "批次", str(batch.pk)], ["导入时状态"]]
     by_upload.refresh_from_db()
     assert by_upload.housing == "d_class"
     assert by_upload.history.first().history_user == cadre

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import ast
 import gettext
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.template import Context, Template
 from django.utils import translation
 from tests.support import PASSWORD
 
 from neisheng.engine import measures, schema
-from neisheng.monitoring.models import MONITOR_TYPE_CHOICES, RISK_CHOICES, STABILITY_CHOICES
 from neisheng.registry.models import Household
+from neisheng.web.tests import test_one_language as one_language
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +95,7 @@ def test_every_contract_label_has_english():
               for label in column.choices.values()}
     labels |= set(schema.SOURCE_LABELS.values()) | set(schema.LEVELS.values())
     labels |= set(measures.MEASURE_LABELS.values())
-    labels |= {label for _, label in RISK_CHOICES + MONITOR_TYPE_CHOICES + STABILITY_CHOICES}
+    labels |= set(schema.RISK.values()) | set(schema.MONITOR_TYPE.values()) | set(schema.STABILITY.values())
     with translation.override("en"):
         untranslated = sorted(label for label in labels if translation.gettext(label) == label)
     assert untranslated == []
@@ -148,3 +151,89 @@ def test_form_choices_follow_the_language(officer_client, places):
     assert ">Head of household</option>" in _text(officer_client.get(member_form))
     ledger = _text(officer_client.get(ledger_form))
     assert "工资性收入" not in ledger and "(income)</option>" in ledger
+
+
+
+def _our_labels():
+    """Every verbose name and choice label of the project's models, as (where, label)."""
+    for model in apps.get_models():
+        if not model.__module__.startswith("neisheng.") or model.__name__.startswith("Historical"):
+            continue
+        for field in model._meta.get_fields():
+            if hasattr(field, "verbose_name") and not field.auto_created:
+                yield f"{model.__name__}.{field.name}", field.verbose_name
+            for _, label in getattr(field, "flatchoices", None) or ():
+                yield f"{model.__name__}.{field.name} choice", label
+
+
+def test_model_labels_and_choices_are_in_one_language():
+    """Labels are Chinese message ids shown in the reader's language: never "户编号
+    household number" (both at once), never a Chinese label left on an English page."""
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            mixed = sorted(f"{where}: {label}" for where, label in _our_labels()
+                           # a field named after its attribute ("func path") has no label to show
+                           if str(label) != where.split(".")[1].replace("_", " ")
+                           and one_language.wrong_language(str(label), language))
+        assert mixed == [], (language, mixed)
+
+
+def test_form_blank_choices_are_words_not_dashes(officer_client):
+    """A select's empty choice says 请选择 / 全部 (Please choose / All), not Django's "---------"."""
+    for url in ("/households/new/", "/households/"):
+        assert "---------" not in _text(officer_client.get(url)), url
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_counts_and_amounts_have_thousands_separators_in_both_languages(language):
+    """Django's Chinese formats group by four with no separator ("12345"); ours by three."""
+    page = Template('{% load humanize %}{{ n|intcomma }} · {{ amount|floatformat:"2g" }} · '
+                    '{{ amount|floatformat:2|intcomma }} · {{ year }}')
+    with translation.override(language):
+        shown = page.render(Context({"n": 12345, "amount": Decimal("33332.5"), "year": 2026}))
+    assert shown == "12,345 · 33,332.50 · 33,332.50 · 2026"
+
+
+def test_form_inputs_and_ids_are_never_grouped(officer_client, places):
+    """The separator is for reading: a form sends back what it shows, so an amount in an
+    input keeps no separator, while the same amount on the household page has one."""
+    household = _household_under(places)
+    row = household.ledger.order_by("pk").first()
+    type(row).objects.filter(pk=row.pk).update(amount=Decimal("12345.60"))
+    page = _text(officer_client.get(f"/households/{household.household_id}/"))
+    form = _text(officer_client.get(f"/households/{household.household_id}/ledger/{row.pk}/edit/"))
+    assert "12,345.60" in page and household.household_id in page
+    assert 'value="12345.60"' in form and "12,345" not in form
+    assert f'value="{row.year}"' in form
+
+
+def test_django_s_own_form_messages_follow_the_language(officer_client):
+    """Django's messages (not a whole number) come from its own catalogue, one language at a time."""
+    wrong = {"lifted_year": "x"}  # (an empty POST is no POST to `Form(request.POST or None)`)
+    chinese = _text(officer_client.post("/households/new/", wrong))
+    assert "输入整数。" in chinese and "Enter a whole number" not in chinese
+    officer_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = _text(officer_client.post("/households/new/", wrong))
+    assert "Enter a whole number." in english and "输入整数" not in english
+
+
+def test_a_job_shows_its_title_progress_and_error_in_the_reader_s_language():
+    from neisheng.platform.models import Job
+
+    job = Job(title="%(year)s 年度监测运行", params={"year": 2026}, message="已完成:%(households)s 户",
+              result={"households": 1234}, error="政策年度 2025 与监测年度 2026 不符 / the policy is for 2025, not 2026")
+    with translation.override("zh-hans"):
+        assert (job.title_shown, job.message_shown, job.error_shown) == (
+            "2026 年度监测运行", "已完成:1234 户", "政策年度 2025 与监测年度 2026 不符")
+    with translation.override("en"):
+        assert (job.title_shown, job.message_shown, job.error_shown) == (
+            "Monitoring run 2026", "Done: 1234 households", "the policy is for 2025, not 2026")
+
+
+def test_the_locked_out_page_gives_the_lock_s_length_in_one_language(client, settings):
+    settings.AXES_COOLOFF_TIME = 0.5  # hours
+    for language, sentence in (("zh-hans", "账号已暂时锁定 30 分钟。"), ("en", "the account is locked for 30 minutes.")):
+        client.cookies.load({"django_language": language})
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            locked = client.post("/accounts/login/", {"username": f"guess-{language}", "password": "wrong"})
+        assert locked.status_code == 429 and sentence in locked.content.decode(), language
