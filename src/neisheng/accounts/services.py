@@ -321,7 +321,7 @@ def user_update(*, actor: User, user: User, display_name: str, role: str, divisi
     """Change a user's name, role, division and phone number (old → new in the audit log).
     Administrators do not change their own role or division: one slip would lock them
     out of the page they are using."""
-    user = User.objects.select_for_update().select_related("division").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("division").get(pk=user.pk)
     _require_manages(actor, user)
     _check_role_and_division(actor, role=role, division=division)
     if user.pk == actor.pk and (role != user.role or getattr(division, "code", None) != user.division_id):

@@ -221,9 +221,17 @@ def _object(event: AuditEvent, w: _Words) -> str:
     return w.data(event.object_id)
 
 
+def _in_declared_order(items: dict, declared: dict) -> list:
+    """`items` in the order their names are declared, unknown names after, alphabetically:
+    PostgreSQL's jsonb keeps no key order, and a sentence must read the same on every
+    database."""
+    order = {name: i for i, name in enumerate(declared)}
+    return sorted(items.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
 def _filters(filters: dict, w: _Words) -> str:
     pieces = []
-    for name, value in filters.items():
+    for name, value in _in_declared_order(filters, AUDIT_FILTERS):
         if value in (None, ""):
             continue
         label, words = AUDIT_FILTERS.get(name, (None, None))
@@ -236,7 +244,7 @@ def _changes(event: AuditEvent, w: _Words) -> str:
     names = AUDIT_FIELDS.get(event.object_type, {})
     values = _FIELD_VALUES.get(event.object_type, {})
     pieces = []
-    for field, pair in (event.detail.get("changes") or {}).items():
+    for field, pair in _in_declared_order(event.detail.get("changes") or {}, names):
         old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
         label = w.label(names[field]) if field in names else w.data(field)
         words = values.get(field)
