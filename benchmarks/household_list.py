@@ -123,6 +123,28 @@ def time_requests(repeat: int) -> None:
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(f"| {label} | {response.context['page'].count:,} | {cold:.0f} | {statistics.median(times):.0f} "
               f"| {max(times):.0f} | {len(queries.captured_queries)} | {sql_ms:.0f} |", flush=True)
+    time_household_pages(client)
+
+
+def time_household_pages(client, count: int = 40) -> None:
+    """The household page (result explained first, then the facts) of `count` households
+    spread over the county, half of them red, after one warm-up."""
+    from neisheng.monitoring.models import HouseholdResult
+
+    red = list(HouseholdResult.objects.filter(risk="red").order_by("household_id")
+               .values_list("household_id", flat=True)[: count // 2])
+    others = list(HouseholdResult.objects.exclude(risk="red").order_by("?")
+                  .values_list("household_id", flat=True)[: count - len(red)])
+    client.get(f"/households/{red[0]}/")
+    times = []
+    for household_id in red + others:
+        started = time.perf_counter()
+        response = client.get(f"/households/{household_id}/")
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (household_id, response.status_code)
+    times.sort()
+    print(f"\nhousehold page, {len(times)} households ({len(red)} red): median {statistics.median(times):.0f} ms, "
+          f"p90 {times[int(len(times) * 0.9) - 1]:.0f} ms, max {times[-1]:.0f} ms")
 
 
 def main() -> None:
