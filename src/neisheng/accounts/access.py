@@ -34,6 +34,21 @@ AUDIT_READ = "audit.read"
 USERS_OVERSEE = "users.oversee"
 SCOPE_UNBOUNDED = "scope.unbounded"
 USERS_MANAGE = "users.manage"
+# Monitoring runs, policies, warning lists and monitoring cases (issue 10, cases.md):
+# each step of a case is its own capability, because cases.md names who may make it.
+MONITORING_RUN = "monitoring.run"
+POLICY_EDIT = "policy.edit"
+WARNINGS_HAND_OVER = "warnings.hand_over"
+WARNINGS_FOLLOW_UP = "warnings.follow_up"
+CASES_REPORT = "cases.report"
+CASES_VERIFY = "cases.verify"
+CASES_COMPARE = "cases.compare"
+CASES_VILLAGE_REVIEW = "cases.village_review"
+CASES_TOWN_REVIEW = "cases.town_review"
+CASES_APPROVE = "cases.approve"
+CASES_REJECT = "cases.reject"
+CASES_PROPOSE_ELIMINATION = "cases.propose_elimination"
+MEASURES_ASSIGN = "measures.assign"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -44,20 +59,43 @@ CAPABILITIES = {
     USERS_OVERSEE: _("查看辖区内所有人的导入和手机号"),
     SCOPE_UNBOUNDED: _("未指定区划时可见全部（其他角色未指定区划时什么也看不到）"),
     USERS_MANAGE: _("管理本辖区的用户：新增、修改角色和区划、停用、重置密码"),
+    MONITORING_RUN: _("启动本辖区的监测运行"),
+    POLICY_EDIT: _("编辑监测政策并设定各年度启用的政策"),
+    WARNINGS_HAND_OVER: _("将预警清单交办给乡镇或干部并设定期限"),
+    WARNINGS_FOLLOW_UP: _("跟进交办的预警清单：立案或说明理由后排除"),
+    CASES_REPORT: _("登记监测对象线索（农户申报、干部排查、部门预警、预警清单）"),
+    CASES_VERIFY: _("入户核实：两名以上核实人和农户签字的承诺授权书"),
+    CASES_COMPARE: _("县级信息比对"),
+    CASES_VILLAGE_REVIEW: _("村级民主评议和公示（纳入和风险消除）"),
+    CASES_TOWN_REVIEW: _("乡镇审核"),
+    CASES_APPROVE: _("县级审批：纳入监测、风险消除"),
+    CASES_REJECT: _("不予纳入、退回监测、返贫后恢复监测"),
+    CASES_PROPOSE_ELIMINATION: _("提出风险消除"),
+    MEASURES_ASSIGN: _("为农户或成员安排帮扶措施"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
+# cases.md's table says who makes each step of a case; an administrator manages the
+# installation and makes none of them (it may still report a household).
+_CASE_STEPS = frozenset({
+    CASES_VERIFY, CASES_COMPARE, CASES_VILLAGE_REVIEW, CASES_TOWN_REVIEW, CASES_APPROVE, CASES_REJECT,
+    CASES_PROPOSE_ELIMINATION,
+})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COUNTY: _OFFICER,
-    Role.TOWN: _OFFICER,
-    Role.VILLAGE: _OFFICER,
-    Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK}),
-    Role.DEPARTMENT: frozenset({PERSONS_READ}),
+    Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
+                             CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN},
+    Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
+                           CASES_REJECT, MEASURES_ASSIGN},
+    Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
+                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN},
+    Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
+                                CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}),
+    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
     Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ}),
     Role.RESEARCHER: frozenset(),
-    Role.ADMIN: frozenset(CAPABILITIES),
+    Role.ADMIN: frozenset(CAPABILITIES) - _CASE_STEPS,
 }
 
 

@@ -187,3 +187,66 @@ def work_cards_rendered(request) -> list[dict]:
         if context is not None:
             shown.append({"name": card.name, "html": render_to_string(card.template, context, request)})
     return shown
+
+
+# --- dashboards, household changes and finished runs (issue 10) ---------------------------
+
+
+@dataclass(frozen=True)
+class DashboardSource:
+    """Cards an app adds to the monitoring dashboard: `cards(request, division_code)`
+    returns a list of platform.charts.DashboardCard for the division the reader chose
+    (within their scope), or [] when it has nothing for this user."""
+
+    name: str
+    cards: Callable[[Any, str], list]
+    order: int = 100
+
+
+_dashboard_sources: dict[str, DashboardSource] = {}
+_household_listeners: dict[str, Callable[[list[str]], None]] = {}
+_run_listeners: dict[str, Callable[[Any], None]] = {}
+
+
+def dashboard_source_add(source: DashboardSource) -> None:
+    if source.name in _dashboard_sources and _dashboard_sources[source.name] != source:
+        raise ValueError(f"a dashboard source named {source.name!r} is already registered")
+    _dashboard_sources[source.name] = source
+
+
+def dashboard_cards(request, division_code: str) -> list:
+    """Every registered source's cards for this reader and division, in order."""
+    cards = []
+    for source in sorted(_dashboard_sources.values(), key=lambda s: (s.order, s.name)):
+        cards.extend(source.cards(request, division_code) or [])
+    return cards
+
+
+def households_changed_listen(name: str, listener: Callable[[list[str]], None]) -> None:
+    """Register `listener(household_ids)`, called after a transaction that changed those
+    households' records commits (monitoring re-evaluates them at once)."""
+    _household_listeners[name] = listener
+
+
+def households_changed(household_ids) -> None:
+    """Say that these households' records changed (a page, an upload, the API, a feed,
+    an activity). The listeners run once the current transaction commits, so a rolled
+    back change re-evaluates nothing."""
+    from django.db import transaction
+
+    ids = sorted({str(i) for i in household_ids if i})
+    if not ids or not _household_listeners:
+        return
+    listeners = [_household_listeners[name] for name in sorted(_household_listeners)]
+    transaction.on_commit(lambda: [listener(ids) for listener in listeners])
+
+
+def run_finished_listen(name: str, listener: Callable[[Any], None]) -> None:
+    """Register `listener(run)`, called inside the transaction that stores a monitoring
+    run's results (the warning lists are built with the run, or not at all)."""
+    _run_listeners[name] = listener
+
+
+def run_finished(run) -> None:
+    for name in sorted(_run_listeners):
+        _run_listeners[name](run)

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "neisheng.registry",
     "neisheng.monitoring",
     "neisheng.transfers",
+    "neisheng.measures",
+    "neisheng.warninglists",
+    "neisheng.cases",
 ]
 
 MIDDLEWARE = [
