@@ -44,6 +44,17 @@ class MonitoringRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     seconds = models.FloatField(gettext_lazy("用时(秒)"), null=True)
     households = models.PositiveIntegerField(default=0)
+    # cases.md: a run answers at once and `finished_at` stays empty until its results
+    # are stored; a run that failed keeps its one-sentence error.
+    finished_at = models.DateTimeField(gettext_lazy("完成时间"), null=True, blank=True)
+    error = models.TextField(gettext_lazy("错误"), blank=True)
+    job_id = models.PositiveIntegerField(null=True, blank=True)
+    policy_version = models.ForeignKey(
+        "monitoring.PolicyVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="runs"
+    )
+    red = models.PositiveIntegerField(default=0)
+    yellow = models.PositiveIntegerField(default=0)
+    green = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -87,6 +98,9 @@ class HouseholdResult(models.Model):
     stability = models.CharField(max_length=16, choices=STABILITY_CHOICES, null=True)
     motivation_score = models.FloatField(null=True)
     motivation_poor = models.BooleanField(null=True)
+    # The motivation indicators the household is deprived in ("will;skill"), from the
+    # engine's d_<indicator> columns, so the portrait and dashboards read them per run.
+    deprived = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -121,3 +135,78 @@ class RecommendedMeasure(models.Model):
     class Meta:
         ordering = ["household_id", "id"]
         indexes = [models.Index(fields=["run", "household"], name="monitoring_measure_run_house")]
+
+
+class PolicyVersion(models.Model):
+    """A policy YAML as a county officer saved it. Versions are only ever added (the
+    history); `active` marks the one version of each year that runs use."""
+
+    year = models.PositiveSmallIntegerField(gettext_lazy("政策年度"))
+    text = models.TextField(gettext_lazy("政策全文"))
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(gettext_lazy("修改说明"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(gettext_lazy("启用"), default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["year"], condition=models.Q(active=True),
+                                    name="monitoring_policy_one_active_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} v{self.pk}"
+
+
+class RegionSummary(models.Model):
+    """One row of a run's region_summary.parquet: a division at any level with its counts,
+    motivation index (H, A, M0, censored headcounts, contributions), FGT0/1/2 and Watts,
+    computed once per run so no dashboard aggregates a million rows on view. `values`
+    holds the contract's columns other than code, name, level and parent_code."""
+
+    division_field = "code"
+
+    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="regions")
+    code = models.CharField(max_length=12)
+    name = models.CharField(max_length=100)
+    level = models.PositiveSmallIntegerField()
+    parent_code = models.CharField(max_length=12, blank=True, default="")
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "code"], name="monitoring_region_one_per_run")]
+        indexes = [models.Index(fields=["run", "parent_code"], name="monitoring_region_children")]
+
+
+class Reevaluation(models.Model):
+    """A household's result re-evaluated by the engine right after an edit of its records,
+    with the active policy: pages show it (marked as changed since the run) until a newer
+    run covers the household. One row per household, replaced at each re-evaluation."""
+
+    division_field = "household__village_id"
+
+    household = models.OneToOneField(
+        "registry.Household", on_delete=models.CASCADE, primary_key=True, related_name="reevaluation"
+    )
+    base_run = models.ForeignKey(MonitoringRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    evaluated_at = models.DateTimeField()
+    policy_sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveSmallIntegerField(default=0)
+    income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    risk = models.CharField(max_length=8, choices=RISK_CHOICES, null=True)
+    reasons = models.CharField(max_length=300, blank=True)
+    monitor_type = models.CharField(max_length=16, choices=MONITOR_TYPE_CHOICES, null=True)
+    stability = models.CharField(max_length=16, choices=STABILITY_CHOICES, null=True)
+    motivation_score = models.FloatField(null=True)
+    motivation_poor = models.BooleanField(null=True)
+    deprived = models.CharField(max_length=200, blank=True, default="")
+    # Whether risk or reasons differ from the household's result in base_run.
+    changed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["risk", "evaluated_at"], name="monitoring_reeval_risk")]

@@ -27,6 +27,15 @@ class MonitoringError(Exception):
     The message is one sentence in Chinese and English."""
 
 
+def _deprived(results: pa.Table) -> pa.Array:
+    """The indicators each household is deprived in, "will;skill", from the engine's
+    d_<indicator> columns (in the policy's order)."""
+    names = [n for n in results.column_names if n.startswith("d_")]
+    columns = [results[n].to_pylist() for n in names]
+    return pa.array([";".join(n[2:] for n, flag in zip(names, flags) if flag) for flags in zip(*columns)]
+                    if names else [""] * results.num_rows, pa.string())
+
+
 def _registry_households() -> pa.Array:
     from neisheng.registry.models import Household
 
@@ -48,8 +57,9 @@ def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str, pol
     are dropped rather than failing the whole run."""
     out_dir = Path(out_dir)
     known = _registry_households()
-    results = pq.read_table(out_dir / "household_results.parquet", columns=["household_id", *RESULT_FIELDS])
+    results = pq.read_table(out_dir / "household_results.parquet")
     results = results.filter(pc.is_in(results["household_id"], value_set=known))
+    results = results.select(["household_id", *RESULT_FIELDS]).append_column("deprived", _deprived(results))
     measures = pq.read_table(out_dir / "measures.parquet")
     measures = measures.filter(pc.is_in(measures["household_id"], value_set=known))
 
@@ -63,7 +73,7 @@ def monitoring_results_load(*, out_dir: Path, year: int, policy_source: str, pol
     measures = measures.set_column(
         measures.schema.get_field_index("person_id"), "person_id", pc.fill_null(measures["person_id"], "")
     )
-    insert_rows(HouseholdResult, results, ["household_id", "run_id", *RESULT_FIELDS])
+    insert_rows(HouseholdResult, results, ["household_id", "run_id", *RESULT_FIELDS, "deprived"])
     insert_rows(RecommendedMeasure, measures, ["household_id", "run_id", "measure", "person_id", "explanation"])
     return run
 
