@@ -14,8 +14,9 @@ needs. Every route the project serves must be in ENDPOINTS, except NOT_SCOPED.""
 
 from __future__ import annotations
 
+import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 
 import openpyxl
@@ -62,6 +63,8 @@ class Target:
     job: int
     table: str = "households"  # an upload template
     user: int = 0  # a user working in the village (user administration)
+    # What the apps' own matrices (APP_MATRICES) created: "{t.extra[case]}" in a template.
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,28 @@ ENDPOINTS = [
 ]
 # Served, and out of the matrix on purpose: they show nothing of any division.
 NOT_SCOPED = ["/accounts/login/", "/accounts/logout/", "/i18n/setlang/", "/static/<>/"]
+
+# Each workflow app keeps its own entries in `<app>/tests/scope_matrix.py`:
+#   ENDPOINTS = [dict(name=..., template="/cases/{t.extra[case]}/", kind="detail", needs=(...)), ...]
+#   NOT_SCOPED = ["/cases/report/"]            # optional: public pages showing no division
+#   def targets(*, household, other_household, places) -> dict:  # optional
+#       """Create the app's records for `household` (inside) and `other_household`
+#       (the other county), return the values the templates name as t.extra[...]."""
+APP_MATRICES = ["neisheng.monitoring", "neisheng.measures", "neisheng.warninglists", "neisheng.cases"]
+
+
+def _app_matrix(app: str):
+    try:
+        return importlib.import_module(f"{app}.tests.scope_matrix")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app}.tests.scope_matrix":
+            raise
+        return None
+
+
+_MATRICES = [m for m in map(_app_matrix, APP_MATRICES) if m is not None]
+ENDPOINTS += [Endpoint(**entry) for m in _MATRICES for entry in getattr(m, "ENDPOINTS", [])]
+NOT_SCOPED += [route for m in _MATRICES for route in getattr(m, "NOT_SCOPED", [])]
 IDS = [e.name for e in ENDPOINTS]
 
 
@@ -194,10 +219,15 @@ def target(places) -> Target:
     job = Job.objects.create(kind="test", title=f"整理 {household.household_id}", func_path="x",
                              division_code=household.village_id)
     assert household.household_id.startswith(HIDDEN_COUNTY) and person.person_id.startswith(HIDDEN_COUNTY[:2])
+    other_household = Household.objects.filter(village=places["other_village"]).order_by("household_id").first()
+    extra = {}
+    for matrix in _MATRICES:
+        if hasattr(matrix, "targets"):
+            extra.update(matrix.targets(household=household, other_household=other_household, places=places))
     return Target(
         household=household.household_id, person=person.person_id, member_key=member_key(person),
         reveal_key=person_reveal_key(person), income_item=household.ledger.order_by("pk").first().pk,
-        village=places["village"].code, batch=batch.pk, job=job.pk, user=uploader.pk,
+        village=places["village"].code, batch=batch.pk, job=job.pk, user=uploader.pk, extra=extra,
     )
 
 
