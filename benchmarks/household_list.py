@@ -40,6 +40,7 @@ def load(households: int, seed: int) -> None:
     import pyarrow as pa
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
     from neisheng.monitoring.models import HouseholdResult, MonitoringRun
     from neisheng.platform.bulk import insert_rows
@@ -52,7 +53,8 @@ def load(households: int, seed: int) -> None:
     counts = registry_load_tables(tables=tables, replace=True)
     print(f"generated and loaded in {time.perf_counter() - started:.1f} s: {counts}")
 
-    run = MonitoringRun.objects.create(year=2026, households=households)
+    # Finished: only a run whose results are stored is anybody's latest run (issue 10).
+    run = MonitoringRun.objects.create(year=2026, households=households, finished_at=timezone.now())
     ids = tables["households"]["household_id"]
     rng = np.random.default_rng(seed)
     draw = rng.random(len(ids))

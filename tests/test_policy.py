@@ -117,6 +117,17 @@ CASES = [
     ("findings_days missing", _drop("audit.findings_days"), "audit.findings_days"),
     ("findings_days zero", _set("audit.findings_days", 0), "audit.findings_days"),
     ("findings_days above a year", _set("audit.findings_days", 367), "audit.findings_days"),
+    ("cases not a mapping", _set("cases", 15), "cases"),
+    ("cases' unknown key", _set("cases.approval_days", 3), "cases.approval_days"),
+    ("identification_days missing", _drop("cases.identification_days"), "cases.identification_days"),
+    ("identification_days zero", _set("cases.identification_days", 0), "cases.identification_days"),
+    ("case publicity_days a string", _set("cases.publicity_days", "5"), "cases.publicity_days"),
+    ("elimination_publicity_days above 90", _set("cases.elimination_publicity_days", 91),
+     "cases.elimination_publicity_days"),
+    ("min_monitoring_months negative", _set("cases.min_monitoring_months", -1), "cases.min_monitoring_months"),
+    ("warning_days a boolean", _set("cases.warning_days", True), "cases.warning_days"),
+    ("working_days a string", _set("cases.working_days", "yes"), "cases.working_days"),
+    ("working_days missing", _drop("cases.working_days"), "cases.working_days"),
 ]
 
 
@@ -227,6 +238,18 @@ def test_the_default_policy_loads_with_its_dates_and_keys():
     policy = load_policy()
     assert policy.reference_date == dt.date(2026, 12, 31)
     assert policy.upload_retention_days == 30 and policy.review_publicity_days == 5
+    # cases.md's built-in defaults.
+    assert (policy.cases_identification_days, policy.cases_working_days, policy.cases_publicity_days,
+            policy.cases_elimination_publicity_days, policy.cases_min_monitoring_months,
+            policy.cases_warning_days) == (15, False, 5, 5, 6, 10)
+
+
+def test_a_county_counts_case_deadlines_in_working_days_over_the_default(tmp_path):
+    (tmp_path / "county.yaml").write_text("cases: {working_days: true, identification_days: 10}\n",
+                                          encoding="utf-8")
+    policy = load_policy(tmp_path / "county.yaml")
+    assert policy.cases_working_days is True and policy.cases_identification_days == 10
+    assert policy.cases_publicity_days == 5  # the section merges key by key
 
 
 # --------------------------------------------------------------------------- completeness

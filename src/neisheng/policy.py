@@ -29,6 +29,15 @@ EDUCATION_RANK = {"none": 0, "primary": 1, "junior": 2, "senior": 3, "vocational
 MAX_RETENTION_DAYS = 3650
 MAX_PUBLICITY_DAYS = 90
 MAX_FINDINGS_DAYS = 366
+# cases: whole numbers with their bounds (cases.md's defaults in policies/default.yaml).
+# Deadlines beyond a year or notices beyond 90 days are typing errors, not procedures.
+CASES_NUMBERS = {
+    "identification_days": (1, 366),
+    "publicity_days": (1, MAX_PUBLICITY_DAYS),
+    "elimination_publicity_days": (1, MAX_PUBLICITY_DAYS),
+    "min_monitoring_months": (0, 120),
+    "warning_days": (1, 366),
+}
 
 
 class PolicyError(ValueError):
@@ -85,6 +94,17 @@ class Policy:
     # How far back the auditor's home card counts unmasked views, exports and failed
     # sign-ins (platform.work): the window an inspection office reviews at a time.
     audit_findings_days: int = 7
+    # Monitoring cases (cases.md): identification within this many days of reported_on,
+    # counted on China's working-day calendar when `cases_working_days` is true.
+    cases_identification_days: int = 15
+    cases_working_days: bool = False
+    # Least days a notice (inclusion / elimination) is posted before the next review.
+    cases_publicity_days: int = 5
+    cases_elimination_publicity_days: int = 5
+    # Least full months in monitoring before a risk may be eliminated.
+    cases_min_monitoring_months: int = 6
+    # Days a town or cadre has to follow up a warning list handed to it (清单交办).
+    cases_warning_days: int = 10
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -121,7 +141,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review", "audit") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit", "cases") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -166,7 +186,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads", "review", "audit",
+        "uploads", "review", "audit", "cases",
     }
     for key in data:
         if key not in known:
@@ -287,6 +307,25 @@ def _build(data: dict, source: str) -> Policy:
     publicity_days = days_in_section("review", "publicity_days", MAX_PUBLICITY_DAYS)
     findings_days = days_in_section("audit", "findings_days", MAX_FINDINGS_DAYS)
 
+    cases = data.get("cases")
+    if not isinstance(cases, dict):
+        fail("cases", "应为键值对", "must be a mapping")
+    known_cases = (*CASES_NUMBERS, "working_days")
+    for unknown in cases:
+        if unknown not in known_cases:
+            fail(f"cases.{unknown}", "未知的键", f"unknown key (known: {', '.join(known_cases)})")
+    case_numbers = {}
+    for key, (low, high) in CASES_NUMBERS.items():
+        value = cases.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail(f"cases.{key}", f"应为 {low}–{high} 的整数,实为 {value!r}",
+                 f"must be a whole number {low}–{high}, got {value!r}")
+        case_numbers[key] = value
+    working_days = cases.get("working_days")
+    if not isinstance(working_days, bool):
+        fail("cases.working_days", f"应为 true 或 false,实为 {working_days!r}",
+             f"must be true or false, got {working_days!r}")
+
     return Policy(
         year=year,
         reference_date=reference_date,
@@ -311,4 +350,10 @@ def _build(data: dict, source: str) -> Policy:
         upload_retention_days=retention_days,
         review_publicity_days=publicity_days,
         audit_findings_days=findings_days,
+        cases_identification_days=case_numbers["identification_days"],
+        cases_working_days=working_days,
+        cases_publicity_days=case_numbers["publicity_days"],
+        cases_elimination_publicity_days=case_numbers["elimination_publicity_days"],
+        cases_min_monitoring_months=case_numbers["min_monitoring_months"],
+        cases_warning_days=case_numbers["warning_days"],
     )

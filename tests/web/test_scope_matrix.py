@@ -22,6 +22,7 @@ from io import BytesIO
 import openpyxl
 import pytest
 from django.urls import get_resolver
+from django.utils import timezone
 
 from neisheng.accounts.access import (
     AUDIT_READ,
@@ -150,9 +151,7 @@ ENDPOINTS = [
     Endpoint("roles", "/accounts/roles/", "list", needs=(USERS_MANAGE,), shows=None, lists_rows=False),
     Endpoint("monitoring overview", "/monitoring/", "list", needs=(), shows=None),
     Endpoint("monitoring export", "/monitoring/", "list", needs=(), shows=None, post={}),
-    # A run covers the whole registry: refused to everyone in a division, whatever the role.
-    Endpoint("monitoring run", "/monitoring/run/", "list", needs=EDIT, post={"year": "2026"}, shows=None,
-             lists_rows=False, unbounded_only=True),
+    # Monitoring runs and policies: src/neisheng/monitoring/tests/scope_matrix.py.
     Endpoint("job progress", "/jobs/{t.job}/", "detail", needs=()),
     Endpoint("job progress polled", "/jobs/{t.job}/?format=json", "detail", needs=()),
     # Uploads: a batch is its uploader's (and their administrators'), never a neighbour's.
@@ -205,7 +204,7 @@ def target(places) -> Target:
     household = Household.objects.filter(village=places["village"]).order_by("household_id").first()
     person = household.members.order_by("birth_date", "person_id").first()
     # A monitoring result on both sides, so the results endpoints have rows to hide.
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     for someone in (household, Household.objects.filter(village=places["other_village"]).first()):
         HouseholdResult.objects.create(household=someone, run=run, size=2, risk="red", reasons="rigid_expense")
     # A change of the household in the audit log, for the audit endpoints to hide.
@@ -362,9 +361,9 @@ def test_every_route_the_project_serves_is_in_the_matrix():
 
 
 def test_the_route_guard_sees_a_new_app():
-    """A /cases/ mounted by a new app is caught, whatever its prefix."""
-    assert _shape("cases/<int:pk>/") not in {_shape(e.template) for e in ENDPOINTS}
-    assert _shape("api/^cases/(?P<pk>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$") == "/api/cases/<>/"
+    """A /visits/ mounted by a new app is caught, whatever its prefix."""
+    assert _shape("visits/<int:pk>/") not in {_shape(e.template) for e in ENDPOINTS}
+    assert _shape("api/^visits/(?P<pk>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$") == "/api/visits/<>/"
 
 
 def _shape(route: str) -> str:

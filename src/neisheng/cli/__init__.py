@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "neisheng.web.commands",
     "neisheng.transfers.commands",
     "neisheng.accounts.commands",
+    "neisheng.monitoring.commands",
 )
 
 __all__ = ["COMMAND_MODULES", "UserError", "main"]

@@ -342,3 +342,46 @@ def assessment(household: dict, persons: list[dict], ledger: list[dict], policy:
         out_of_school=tuple(row["out_of_school_ids"] or ()),
         uninsured=tuple(row["uninsured_ids"] or ()),
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _results_sql(policy: Policy) -> _Compiled:
+    # A run's own output expression (`monitor`: household_results over the kept frame of
+    # `assess`), so a re-evaluated household gets exactly the row a run would give it.
+    # The inputs are the contract's tables unchanged: the assessment's tables serve.
+    h = _placeholder(_ASSESSED_HOUSEHOLDS, schema.HOUSEHOLDS)
+    p = _placeholder(_ASSESSED_PERSONS, schema.PERSONS)
+    i = _placeholder(_ASSESSED_LEDGER, schema.INCOME_ITEMS)
+    results = classify.household_results(classify.kept(classify.assess(h, p, i, policy)), policy)
+    return _compile(results, _ASSESSED_HOUSEHOLDS, _ASSESSED_PERSONS, _ASSESSED_LEDGER)
+
+
+def household_results(households: list[dict], persons: list[dict], ledger: list[dict],
+                      policy: Policy) -> dict[str, dict]:
+    """household_id → the household's row of a run's household_results (risk, reasons,
+    monitor_type, stability, income_pc, motivation_score, motivation_poor, d_<indicator>
+    ...), for any number of households at once: rows of the contract's households,
+    persons and income_items tables (each person and ledger row naming its household)."""
+    if not households:
+        return {}
+    return household_results_arrow(_frame(schema.HOUSEHOLDS, households), _frame(schema.PERSONS, persons),
+                                   _frame(schema.INCOME_ITEMS, ledger), policy)
+
+
+def household_results_arrow(households: pa.Table, persons: pa.Table, ledger: pa.Table,
+                            policy: Policy) -> dict[str, dict]:
+    """`household_results` for the three tables as Arrow in the contract's schemas (a
+    batch of thousands read straight from the database skips the rows as dicts)."""
+    if households.num_rows == 0:
+        return {}
+    rows = _run(_results_sql(policy), households, persons, ledger)
+    return {row["household_id"]: row for row in rows}
+
+
+def household_result(household: dict, persons: list[dict], ledger: list[dict], policy: Policy) -> dict:
+    """One household's row of a run's household_results (see `household_results`)."""
+    hid = household["household_id"]
+    return household_results(
+        [household], [{**p, "household_id": hid} for p in persons], [{**r, "household_id": hid} for r in ledger],
+        policy,
+    )[hid]

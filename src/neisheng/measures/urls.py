@@ -1,2 +1,9 @@
+from django.urls import path
+
+from neisheng.measures import views
+
 app_name = "measures"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.measure_list, name="list"),
+    path("new/", views.measure_new, name="assign"),
+]

@@ -14,3 +14,11 @@ class MonitoringConfig(AppConfig):
         extensions.register()
         # The warnings first on each role's home page (platform.extensions work cards).
         work.register()
+        # C: runs' and policies' words in the audit log.
+        from neisheng.monitoring import runs
+
+        runs.register()
+        # F: the household portrait's sections (motivation chart, income by source, runs over time).
+        from neisheng.monitoring import portrait
+
+        portrait.register()

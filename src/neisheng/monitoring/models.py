@@ -151,6 +151,10 @@ class PolicyVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(gettext_lazy("启用"), default=False)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Who last activated it (every activation is also in the audit log).
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-year", "-created_at", "-pk"]

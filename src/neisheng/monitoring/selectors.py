@@ -5,6 +5,7 @@ user's division (aggregates only, so every role may see them)."""
 from __future__ import annotations
 
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
@@ -30,15 +31,68 @@ def _covering(division_code: str) -> list[str]:
     return codes
 
 
+# One request asks for the latest run many times (each list column, filter, count and
+# card): within a request the answer is read once (`_memo`), between requests never
+# kept. `request_memo_start`/`request_memo_end` are connected to Django's request signals
+# (extensions.register); outside a request (commands, jobs, tests calling selectors)
+# there is no memo. Storing or changing a run empties it (a run stored inside a request).
+_request_memo: ContextVar[dict | None] = ContextVar("monitoring_request_memo", default=None)
+
+
+def request_memo_start(**_) -> None:
+    _request_memo.set({})
+
+
+def request_memo_end(**_) -> None:
+    _request_memo.set(None)
+
+
+def request_memo_clear(**_) -> None:
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
+
+
+def request_memoised(key, compute):
+    """`compute()`, once per request for `key` (every time outside a request)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def finished_runs() -> QuerySet[MonitoringRun]:
+    """Runs whose results are stored: a run is made before its job runs (finished_at
+    empty) and a failed run never gets finished_at; neither is anybody's latest run."""
+    return MonitoringRun.objects.filter(finished_at__isnull=False)
+
+
 def latest_run(year: int | None = None, division_code: str | None = None) -> MonitoringRun | None:
-    """The newest run (of `year`, when given) whose scope covers `division_code` (a run
-    over the whole registry covers every division). Earlier runs stay in the database."""
-    runs = MonitoringRun.objects.all()
-    if year is not None:
-        runs = runs.filter(year=year)
-    if division_code:
-        runs = runs.filter(division_code__in=_covering(division_code))
-    return runs.order_by("-started_at", "-pk").first()
+    """The newest finished run (of `year`, when given) whose scope covers `division_code`
+    (a run over the whole registry covers every division). Earlier runs stay in the
+    database."""
+    def newest():
+        runs = finished_runs()
+        if year is not None:
+            runs = runs.filter(year=year)
+        if division_code:
+            runs = runs.filter(division_code__in=_covering(division_code))
+        return runs.order_by("-started_at", "-pk").first()
+
+    return request_memoised(("latest_run", year, division_code or ""), newest)
+
+
+def latest_runs_by_village(village_codes) -> dict[str, MonitoringRun | None]:
+    """village code → the newest finished run covering it, from one read of the runs'
+    scopes (a few dozen rows) rather than a query per village."""
+    runs = request_memoised("finished_runs", lambda: list(finished_runs().order_by("-started_at", "-pk")))
+    found = {}
+    for village in set(village_codes):
+        covering = set(_covering(village))
+        found[village] = next((r for r in runs if r.division_code in covering), None)
+    return found
 
 
 def run_latest() -> MonitoringRun | None:
@@ -77,32 +131,58 @@ def measures_for(result: HouseholdResult) -> QuerySet[RecommendedMeasure]:
     return RecommendedMeasure.objects.filter(run_id=result.run_id, household_id=result.household_id)
 
 
-def household_card(household, run: MonitoringRun | None = None) -> dict | None:
-    """What the household page shows of a run (default: the latest covering it): the
-    result and why (engine.explain: each reason's values against THAT run's policy, the
-    colour rule, the motivation score on its scale, the measures grouped by measure with
-    the members named as the page names them). None when the run has no result for the
-    household. `current` is False when the registry changed since the run so that today's
-    facts no longer give the run's result: the page then says the values are today's."""
-    result = result_for(household, run)
-    if result is None:
+def household_card(household, run: MonitoringRun | None = None, *, shown=None, in_use=None) -> dict | None:
+    """What the household page shows of a result and why (engine.explain: each reason's
+    values against the policy of that result, the colour rule, the motivation score on its
+    scale, the measures grouped by measure with the members named as the page names them).
+
+    `run`: the run (default: the latest covering the household) whose result is shown,
+    unless `shown` (monitoring.current.CurrentResult, re-evaluated with the policy
+    `in_use`) is given: then that re-evaluation is shown (`reevaluated`, with `changed`
+    when its risk or reasons differ from the run's, `run_result` being what the run
+    said). monitoring.current.household_card gives the CURRENT result. None when there is
+    nothing to show. `current` is False when today's facts no longer give the result
+    shown (the registry was loaded or changed without a re-evaluation): the page then
+    says the values are today's."""
+    run = run if run is not None else latest_run(division_code=household.village_id)
+    result = (HouseholdResult.objects.filter(run=run, household=household).select_related("run").first()
+              if run is not None else None)
+    if result is None and shown is None:
         return None
-    policy = result.run.resolved_policy()
     members = list(household.members.all())
     household_row, person_rows, ledger_rows = household_file.engine_rows(household, members)
+    if shown is not None:
+        policy, policy_name = in_use.policy, in_use.policy.source
+        live = engine_household.household_result(household_row, person_rows, ledger_rows, policy)
+        # The re-evaluation as a run's result (unsaved), so the card reads both alike.
+        displayed = HouseholdResult(
+            run=run, household=household, size=live["size"], income_pc=shown.income_pc,
+            prev_income_pc=live["prev_income_pc"], rigid_pc=live["rigid_pc"], risk=shown.risk,
+            reasons=";".join(shown.reasons), monitor_type=shown.monitor_type, stability=shown.stability,
+            motivation_score=shown.motivation_score, motivation_poor=shown.motivation_poor,
+            deprived=";".join(shown.deprived),
+        )
+    else:
+        policy, policy_name, displayed = result.run.resolved_policy(), result.run.policy, result
     assessed = engine_household.assessment(household_row, person_rows, ledger_rows, policy)
-    recommended = measures_for(result).values_list("measure", "person_id")
+    recommended = measures_for(result).values_list("measure", "person_id") if result is not None else []
     explanation = explain.household_explained(assessed, policy, recommended)
-    score_agrees = (result.motivation_score is None) == (assessed.motivation_score is None) and (
-        result.motivation_score is None or abs(result.motivation_score - assessed.motivation_score) < 1e-9)
+    score_agrees = (displayed.motivation_score is None) == (assessed.motivation_score is None) and (
+        displayed.motivation_score is None or abs(displayed.motivation_score - assessed.motivation_score) < 1e-9)
     return {
-        "result": result,
-        "run": result.run,
+        "result": displayed,
+        "run": run,
+        "run_result": result,
         "run_policy": policy,
+        "policy_name": policy_name,
+        "year": run.year if run is not None else policy.year,
+        "reevaluated": shown is not None,
+        "evaluated_at": shown.evaluated_at if shown is not None else None,
+        "changed": shown is not None and shown.changed,
         "explanation": explanation,
         "names": household_file.member_names(members),
-        "current": (assessed.risk == result.risk and score_agrees
-                    and explanation.reason_codes == [r for r in result.reason_codes if r != classify.NO_MEMBERS]),
+        "current": (assessed.risk == displayed.risk and score_agrees
+                    and explanation.reason_codes == [r for r in displayed.reason_codes if r != classify.NO_MEMBERS]),
     }
 
 
@@ -111,6 +191,15 @@ def with_latest_result(households: QuerySet, run: MonitoringRun | None, name: st
     unique (run, household) pair, so each household stays one row): filter or count by
     `latest_result__risk`, `latest_result__motivation_poor`. No run: every value is null."""
     return households.annotate(**{name: FilteredRelation("monitoring_results", condition=Q(monitoring_results__run=run))})
+
+
+def with_reevaluation(households: QuerySet, run: MonitoringRun | None, name: str) -> QuerySet:
+    """Households with `name` as a relation to their re-evaluation made after `run`
+    started (any, without a run): the current result where it exists
+    (monitoring.current). A LEFT JOIN on the household's one re-evaluation."""
+    condition = (Q(reevaluation__evaluated_at__gte=run.started_at) if run is not None
+                 else Q(reevaluation__evaluated_at__isnull=False))
+    return households.annotate(**{name: FilteredRelation("reevaluation", condition=condition)})
 
 
 def with_latest_risk(households: QuerySet, run: MonitoringRun | None = None) -> QuerySet:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from neisheng.platform.bulk import delete_all, insert_rows
+from neisheng.platform.extensions import households_changed
 from neisheng.registry import versions
 from neisheng.registry.models import Division, Household, IncomeItem, Person
 from neisheng.registry.versions import EditConflict  # raised by the updates and ledger_item_delete
@@ -31,7 +32,8 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
 
     `replace` first empties the registry (a county reloading its whole snapshot). Rows are
     inserted in batches without per-row history: a bulk load is one event, recorded in the
-    audit log by the caller."""
+    audit log by the caller. It does not announce `households_changed`: a whole snapshot
+    is followed by a monitoring run, not by a re-evaluation of every household."""
     if replace:
         delete_all([IncomeItem, Person, Household, Division])
     # Parents before children, so a foreign key is never ahead of its target.
@@ -258,11 +260,12 @@ def household_create(*, user, values: dict, request=None) -> Household:
                  object_id=household.household_id,
                  detail={"village": village_code, "numbered": "typed" if typed else "generated"},
                  request=request)
+    households_changed([household.household_id])
     return household
 
 
 def _record_update(*, user, record, village_code: str, values: dict, fields: list[str],
-                   object_type: str, detail: dict, request, version: int | None):
+                   object_type: str, detail: dict, request, version: int | None, household_id: str):
     """The one way a page or the API changes a record: scope and role checked, the row
     locked, only changed fields written, the loaded state kept in the history before the
     first change, and the change (old and new values) in the audit log.
@@ -284,6 +287,8 @@ def _record_update(*, user, record, village_code: str, values: dict, fields: lis
         audit_record(user=user, action="update", division_code=village_code, object_type=object_type,
                      object_id=str(record.pk),
                      detail={**detail, "changes": changes}, request=request)
+        # Re-evaluated once the edit commits (monitoring listens); a rolled-back one never.
+        households_changed([household_id])
     return record
 
 
@@ -295,7 +300,7 @@ def household_update(*, user, household: Household, values: dict, version: int |
         _require_edit(user, village.code if isinstance(village, Division) else village)
     return _record_update(user=user, record=household, village_code=household.village_id, values=values,
                           fields=EDITABLE_HOUSEHOLD_FIELDS, object_type="household", detail={},
-                          request=request, version=version)
+                          request=request, version=version, household_id=household.household_id)
 
 
 @transaction.atomic
@@ -309,6 +314,7 @@ def person_create(*, user, household: Household, values: dict, request=None) -> 
     audit_record(user=user, action="create", division_code=household.village_id, object_type="person",
                  object_id=person.person_id,
                  detail={"household": household.household_id}, request=request)
+    households_changed([household.household_id])
     return person
 
 
@@ -318,7 +324,8 @@ def person_update(*, user, person: Person, values: dict, version: int | None = N
     household = Household.objects.get(pk=person.household_id)
     return _record_update(user=user, record=person, village_code=household.village_id, values=values,
                           fields=EDITABLE_PERSON_FIELDS, object_type="person",
-                          detail={"household": household.household_id}, request=request, version=version)
+                          detail={"household": household.household_id}, request=request, version=version,
+                          household_id=household.household_id)
 
 
 @transaction.atomic
@@ -333,6 +340,7 @@ def ledger_item_create(*, user, household: Household, values: dict, request=None
                  object_id=str(item.pk),
                  detail={"household": household.household_id, "year": item.year, "item": item.item,
                          "amount": str(item.amount)}, request=request)
+    households_changed([household.household_id])
     return item
 
 
@@ -342,7 +350,8 @@ def ledger_item_update(*, user, item: IncomeItem, values: dict, version: int | N
     household = Household.objects.get(pk=item.household_id)
     return _record_update(user=user, record=item, village_code=household.village_id, values=values,
                           fields=EDITABLE_LEDGER_FIELDS, object_type="income_item",
-                          detail={"household": household.household_id}, request=request, version=version)
+                          detail={"household": household.household_id}, request=request, version=version,
+                          household_id=household.household_id)
 
 
 @transaction.atomic
@@ -367,6 +376,7 @@ def ledger_item_delete(*, user, item: IncomeItem, version: int | None = None, re
     audit_record(user=user, action="delete", division_code=household.village_id, object_type="income_item",
                  object_id=str(item_id), detail={"household": household.household_id, "old": old},
                  request=request)
+    households_changed([household.household_id])
 
 
 # --------------------------------------------------------------------------- many records
@@ -510,6 +520,7 @@ def _create_many(*, user, model, rows: list[dict], change_reason: str | None) ->
         raise RowsRefused(sorted(problems, key=lambda p: p.index))
     bulk_create_with_history(records, model, batch_size=HISTORY_BATCH, default_user=_history_user(user),
                              default_change_reason=change_reason)
+    households_changed(_households_of(records))
     return records
 
 
@@ -563,7 +574,14 @@ def _update_many(*, user, model, changes: list[tuple[object, dict]], fields: lis
         record._history_user = _history_user(user)
         record._change_reason = change_reason
         record.save()
+    households_changed(_households_of([records[i] for i in changed]))
     return [records[i] for i in changed]
+
+
+def _households_of(records: list) -> list[str]:
+    """The households whose records these are (a household is its own), announced once
+    per call: an upload of thousands of rows is re-evaluated as one batch."""
+    return [r.pk if isinstance(r, Household) else r.household_id for r in records]
 
 
 @transaction.atomic

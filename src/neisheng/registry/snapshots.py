@@ -8,8 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pyarrow as pa
+from django.db.models import Q
 
 from neisheng.accounts.services import audit_record
+from neisheng.divisions import PREFIX_LENGTH, level_of
 from neisheng.engine.schema import TABLES
 
 # Who exports when nobody signed in does: the command line.
@@ -29,10 +31,11 @@ def _arrow(name: str, queryset, fields: list[str]) -> pa.Table:
                     schema=table.arrow_schema)
 
 
-def registry_tables(*, user=None) -> dict[str, pa.Table]:
+def registry_tables(*, user=None, division_code: str = "") -> dict[str, pa.Table]:
     """The database's registry as the four contract tables, sorted by key: everything,
     or what lies under `user`'s division (its ancestors included, so every parent code
-    resolves)."""
+    resolves), narrowed further to `division_code` when given (a county's monitoring run
+    exports that county alone, whoever's job runs it)."""
     from neisheng.platform import scope
     from neisheng.registry.models import Division, Household, IncomeItem, Person
 
@@ -43,6 +46,11 @@ def registry_tables(*, user=None) -> dict[str, pa.Table]:
         divisions = scope.visible_to(user, Division, ancestors=True)
         households, persons = scope.visible_to(user, Household), scope.visible_to(user, Person)
         ledger = scope.visible_to(user, IncomeItem)
+    if division_code:
+        divisions = divisions.filter(_under(division_code, "code") | Q(code__in=lineage_codes(division_code)))
+        households = households.filter(_under(division_code, "village_id"))
+        persons = persons.filter(_under(division_code, "household__village_id"))
+        ledger = ledger.filter(_under(division_code, "household__village_id"))
 
     def fields(name: str, renames: dict[str, str]) -> list[str]:
         return [renames.get(c, c) for c in TABLES[name].column_names]
@@ -58,16 +66,36 @@ def registry_tables(*, user=None) -> dict[str, pa.Table]:
     }
 
 
+def _under(division_code: str, field: str) -> Q:
+    """`field` (a division code) lies under `division_code` (itself included)."""
+    prefix = division_code[: PREFIX_LENGTH[level_of(division_code)]]
+    return Q(**{f"{field}__gte": prefix.ljust(12, "0"), f"{field}__lte": prefix.ljust(12, "9")})
+
+
+def lineage_codes(division_code: str) -> list[str]:
+    """The divisions above `division_code` as the registry links them, so every parent
+    code of a narrowed snapshot resolves."""
+    from neisheng.registry.models import Division
+
+    codes, code = [], Division.objects.filter(code=division_code).values_list("parent_id", flat=True).first()
+    while code and code not in codes:
+        codes.append(code)
+        code = Division.objects.filter(code=code).values_list("parent_id", flat=True).first()
+    return codes
+
+
 # Not one transaction: on SQLite that would hold the write lock for the whole export.
-def snapshot_export(*, directory: Path, user=None, fmt: str = "parquet", headers: str = "en") -> dict[str, int]:
+def snapshot_export(*, directory: Path, user=None, fmt: str = "parquet", headers: str = "en",
+                    division_code: str = "") -> dict[str, int]:
     """Write the four contract tables from the database (everything, or what lies under
-    `user`'s division) as a snapshot folder; returns rows per table."""
+    `user`'s division, or under `division_code`) as a snapshot folder; returns rows per table."""
     from neisheng.engine.catalog import write_snapshot
 
-    tables = registry_tables(user=user)
+    tables = registry_tables(user=user, division_code=division_code)
     write_snapshot(tables, Path(directory), fmt=fmt, headers=headers)
     counts = {name: t.num_rows for name, t in tables.items()}
-    audit_record(user=user or CLI_ACTOR, action="export", division_code=getattr(user, "division_id", ""),
+    audit_record(user=user or CLI_ACTOR, action="export",
+                 division_code=division_code or getattr(user, "division_id", ""),
                  object_type="snapshot",
                  detail={"directory": str(directory), "format": fmt, "headers": headers, **counts})
     return counts

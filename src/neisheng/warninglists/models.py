@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from neisheng.monitoring.models import RISK_CHOICES
 
@@ -49,7 +49,7 @@ class WarningRow(models.Model):
     village_code = models.CharField(max_length=12)
     risk = models.CharField(gettext_lazy("风险"), max_length=8, choices=RISK_CHOICES)
     reasons = models.CharField(max_length=300, blank=True)
-    new = models.BooleanField(gettext_lazy("新增"))
+    new = models.BooleanField(pgettext_lazy("warning", "新增"))
     status = models.CharField(gettext_lazy("跟进状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     handover = models.ForeignKey(WarningHandover, on_delete=models.PROTECT, null=True, blank=True, related_name="rows")
     dismissed_reason = models.TextField(gettext_lazy("排除理由"), blank=True)

@@ -1,5 +1,6 @@
-"""`neisheng demo`: a synthetic county in a fresh database, one login per role, a
-monitoring run, and a summary to read before opening the browser.
+"""`neisheng demo`: a synthetic county in a fresh database, one login per role, two
+years of monitoring work (policies, runs, warning lists handed out, cases in every state:
+web/demo_workflows.py), and a summary to read before opening the browser.
 
 Every step is an ordinary service of the platform (synthesis, validation, registry load,
 monitoring), so the demo shows what a county office would get from its own data."""
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+
+from neisheng.web.demo_workflows import DemoWorkflows
 
 DEMO_YEAR = 2026
 DEMO_COUNTY = "500237"  # 巫山县, 重庆市: one of the counties of the research
@@ -30,6 +33,7 @@ class DemoReport:
     by_risk: dict[str, int]
     logins: list[dict]
     seconds: dict[str, float] = field(default_factory=dict)
+    workflows: DemoWorkflows | None = None
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -51,12 +55,12 @@ def database_reset(database: Path) -> None:
 def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], None] = lambda _: None,
                progress: Callable[[str, int, int], None] | None = None) -> DemoReport:
     """Write the synthesized `tables` as a snapshot, import it into the (fresh) database
-    through the same validation as any county's upload, create the demo logins and run
-    monitoring. Raises SnapshotInvalid if validation fails."""
+    through the same validation as any county's upload, create the demo logins and make
+    the monitoring workflow (demo_workflows). Raises SnapshotInvalid if validation fails."""
     from neisheng.accounts.services import demo_users_create
     from neisheng.engine.catalog import write_snapshot
-    from neisheng.monitoring.services import monitoring_run
     from neisheng.transfers.services import snapshot_import
+    from neisheng.web.demo_workflows import demo_workflows_build
 
     seconds = {}
     started = time.perf_counter()
@@ -71,11 +75,13 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     logins = demo_users_create(county_code=DEMO_COUNTY)
     seconds["logins"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    monitoring_run(year=DEMO_YEAR, work_dir=home / "demo-monitoring")
-    seconds["monitor"] = time.perf_counter() - started
-    say("已完成监测 / monitoring done")
-    return _report(tables, logins, seconds)
+    workflows = demo_workflows_build(home=home, logins=logins, year=DEMO_YEAR, say=say)
+    seconds.update({"monitor" if name == "runs" else name: value for name, value in workflows.seconds.items()})
+    for line in workflows.lines():
+        say(line)
+    report = _report(tables, logins, seconds)
+    report.workflows = workflows
+    return report
 
 
 def _report(tables: dict[str, pa.Table], logins: list[dict], seconds: dict[str, float]) -> DemoReport:

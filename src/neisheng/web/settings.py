@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The runs' results and the warning rows share the monitoring models' risk choices.
+    "ENUM_NAME_OVERRIDES": {"RiskEnum": "neisheng.monitoring.models.RISK_CHOICES"},
     # The schema names every field of the registry: for signed-in users only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }

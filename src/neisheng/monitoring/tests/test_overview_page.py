@@ -14,6 +14,14 @@ from neisheng.registry.models import Division
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("neisheng.monitoring.tests.urls")]
 
 
+@pytest.fixture(autouse=True)
+def no_other_cards(monkeypatch):
+    """Only the monitoring app's own cards: other apps test theirs."""
+    from neisheng.platform import extensions
+
+    monkeypatch.setattr(extensions, "_dashboard_sources", {})
+
+
 @pytest.fixture(scope="module")
 def engine_results(county_tables, tmp_path_factory):
     """The engine's output for the fixture counties, computed once for this module."""
@@ -35,6 +43,10 @@ def _signed_in(client, user):
     return client
 
 
+def _risks(region) -> Counter:
+    return Counter({code: region.count(f"risk_{code}") for code in ("red", "yellow", "green")})
+
+
 def _risks_under(prefix: str) -> Counter:
     return Counter(HouseholdResult.objects.filter(household__village__code__startswith=prefix)
                    .values_list("risk", flat=True))
@@ -44,14 +56,16 @@ def test_a_county_officer_sees_each_town_of_the_county_and_nothing_else(client, 
     page = _signed_in(client, make_user("county", places["county"])).get(reverse("monitoring:overview"))
 
     assert page.status_code == 200
-    total, rows = page.context["total"], page.context["rows"]
-    assert total.households == HouseholdResult.objects.filter(household__village__code__startswith="500237").count()
-    assert total.risk == _risks_under("500237")
+    # The dashboard reads the run's region summaries; they agree with the households' results.
+    total, rows = page.context["board"].division, page.context["board"].children
+    assert total.count("households") == HouseholdResult.objects.filter(
+        household__village__code__startswith="500237").count()
+    assert _risks(total) == _risks_under("500237")
     towns = Division.objects.filter(parent=places["county"]).order_by("code")
     assert [r.name for r in rows] == [t.name for t in towns]
-    assert sum(r.households for r in rows) == total.households
+    assert sum(r.count("households") for r in rows) == total.count("households")
     for row, town in zip(rows, towns):
-        assert row.risk == _risks_under(town.prefix)
+        assert _risks(row) == _risks_under(town.prefix)
     html = page.content.decode()
     assert places["county"].name in html and places["other_town"].name not in html
 
@@ -60,15 +74,15 @@ def test_a_village_cadre_sees_only_the_village(client, places, make_user, loaded
     village = places["village"]
     page = _signed_in(client, make_user("village", village)).get(reverse("monitoring:overview"))
 
-    assert [r.name for r in page.context["rows"]] == [village.name]
-    assert page.context["total"].households == village.households.count()
+    assert [r.name for r in page.context["board"].children] == [village.name]
+    assert page.context["board"].division.count("households") == village.households.count()
 
 
 def test_a_researcher_sees_the_aggregates(client, places, make_user, loaded):
     page = _signed_in(client, make_user("researcher", places["county"])).get(reverse("monitoring:overview"))
 
     assert page.status_code == 200
-    assert page.context["total"].households > 0
+    assert page.context["board"].division.count("households") > 0
 
 
 def test_before_any_run_the_page_says_so(client, places, make_user, county):
@@ -89,7 +103,8 @@ def test_the_overview_exports_to_excel_and_the_export_is_logged(client, places, 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("区划代码 code", "区划 division", "户数 households")
+    # Without a card named, the table by division; headers in the page's language.
+    assert rows[0][:3] == ("区划代码", "区划", "户数")
     assert rows[-1][2] == HouseholdResult.objects.filter(household__village__code__startswith=places["town"].prefix).count()
     assert AuditEvent.objects.filter(user=officer, action="export", object_type="monitoring_overview").exists()
 
@@ -104,16 +119,19 @@ def test_the_overview_is_cards_with_a_chart_by_risk_and_by_division(client, plac
     page = _signed_in(client, make_user("county", county)).get(reverse("monitoring:overview"))
     html = page.content.decode()
 
-    for key in ("by-risk", "by-division"):
-        assert f'id="{key}"' in html
-        assert f'<svg class="chart" id="{key}-chart" role="group" aria-labelledby="{key}-chart-title"' in html
+    assert 'id="by-risk"' in html and 'id="by-division"' in html
+    assert '<svg class="chart" id="by-risk-chart" role="group" aria-labelledby="by-risk-chart-title"' in html
+    # Each town's bar is split into red, yellow and green and leads to that town's dashboard.
+    assert ('<svg class="chart stacked" id="by-division-chart" role="group" '
+            'aria-labelledby="by-division-chart-title"') in html
     risks = _risks_under(county.prefix)
     risk_chart = html[html.index('id="by-risk-chart"'):html.index("</svg>", html.index('id="by-risk-chart"'))]
     assert [int(v) for v in re.findall(r'data-value="(\d+)"', risk_chart)] == [risks["red"], risks["yellow"], risks["green"]]
-    # The chart by division draws each town's red warnings.
+    # The chart by division draws each town's red warnings (and yellow and green).
     division_chart = html[html.index('id="by-division-chart"'):]
     towns = Division.objects.filter(parent=county).order_by("code")
-    drawn = [int(v) for v in re.findall(r'data-value="(\d+)"', division_chart[:division_chart.index("</svg>")])]
+    drawn = [int(v) for v in re.findall(r'class="bar bar-red"[^>]*data-value="(\d+)"',
+                                        division_chart[:division_chart.index("</svg>")])]
     assert drawn == [_risks_under(t.prefix)["red"] for t in towns]
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
 from neisheng.registry.models import Household
@@ -26,7 +27,7 @@ def officer(client, places, make_user):
 
 
 def _run(household, *, risk: str, motivation_poor: bool | None, division_code: str = "") -> MonitoringRun:
-    run = MonitoringRun.objects.create(year=2026, policy="p.yaml", division_code=division_code)
+    run = MonitoringRun.objects.create(year=2026, policy="p.yaml", division_code=division_code, finished_at=timezone.now())
     HouseholdResult.objects.create(run=run, household=household, size=2, risk=risk,
                                    motivation_poor=motivation_poor, income_pc=Decimal("1000.00"))
     return run

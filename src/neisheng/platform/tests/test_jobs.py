@@ -114,13 +114,16 @@ def test_a_monitoring_run_started_from_the_page_runs_as_a_job(client, make_user,
     client.force_login(admin)
     response = client.post("/monitoring/run/", {"year": "2026"})
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
-    assert job.kind == "monitoring_run" and not MonitoringRun.objects.exists()
+    # Issue 10: the run's row exists at once (finished_at empty) and its page follows the job.
+    run = MonitoringRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/monitoring/runs/{run.pk}/"
+    assert job.kind == "monitoring_run" and run.job_id == job.pk and run.finished_at is None
 
     worker_run_once()
 
     job.refresh_from_db()
-    run = MonitoringRun.objects.get()
+    run.refresh_from_db()
+    assert run.finished_at is not None
     assert job.status == Job.Status.DONE, job.traceback
     assert job.result == {"run": run.pk, "year": 2026, "households": run.households} and run.households == 600
     # Stored as a Chinese message id, shown in each reader's language (one at a time).
@@ -130,20 +133,20 @@ def test_a_monitoring_run_started_from_the_page_runs_as_a_job(client, make_user,
     assert run.started_by == admin
 
 
-def test_a_monitoring_run_for_a_year_the_policy_is_not_for_fails_with_its_sentence(client, make_user):
+def test_a_monitoring_run_for_a_year_the_policy_is_not_for_is_refused_with_its_sentence(client, make_user):
+    # Issue 10: the policy is chosen when the run starts, so the refusal is at once.
     client.force_login(make_user("admin", None, username="root"))
-    client.post("/monitoring/run/", {"year": "2031"})
-    worker_run_once()
-    job = Job.objects.get()
-    assert job.status == Job.Status.FAILED
-    assert job.error == "default: 政策年度 2026 与监测年度 2031 不符 / the policy is for 2026, not 2031"
+    page = client.post("/monitoring/run/", {"year": "2031"}).content.decode()
+    assert "default: 政策年度 2026 与监测年度 2031 不符" in page
+    assert not Job.objects.exists()
 
 
-@pytest.mark.parametrize("role,where", [("county", "county"), ("admin", "county"), ("village", "village")])
-def test_only_who_sees_the_whole_registry_starts_a_monitoring_run(client, make_user, places, role, where):
+# Issue 10: county officers run their county and administrators run theirs (MONITORING_RUN).
+@pytest.mark.parametrize("role,where", [("town", "town"), ("village", "village"), ("researcher", "county")])
+def test_only_who_may_run_monitoring_starts_a_run(client, make_user, places, role, where):
     client.force_login(make_user(role, places[where]))
     assert client.post("/monitoring/run/", {"year": "2026"}).status_code == 403
-    assert client.get("/monitoring/run/").status_code in (403, 405)
+    assert client.get("/monitoring/run/").status_code == 403
     assert not Job.objects.exists()
 
 

@@ -16,9 +16,10 @@ MOTIVATION = "motivation"
 MONITOR_TYPE = "monitor_type"
 STABILITY = "stability"
 REASONS = "reasons"
+CHANGED = "changed"  # the current result differs from the latest run's (monitoring.current)
 
 # The household list's result columns, in the order it shows them.
-LIST_COLUMNS = (RISK, REASONS, MONITOR_TYPE, STABILITY, MOTIVATION)
+LIST_COLUMNS = (RISK, REASONS, MONITOR_TYPE, STABILITY, MOTIVATION, CHANGED)
 # Attributes whose value is several codes separated by ";": filtered by one code.
 SEVERAL_CODES = frozenset({REASONS})
 

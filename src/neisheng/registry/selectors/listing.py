@@ -36,6 +36,7 @@ from neisheng.platform.listing import Column, Filter
 from neisheng.registry.models import Division, Household, Person
 from neisheng.registry.names import ID_SUFFIX_LENGTH
 from neisheng.registry.selectors.attributes import (
+    CHANGED,
     MONITOR_TYPE,
     MOTIVATION,
     REASONS,
@@ -68,13 +69,14 @@ class ListFilters:
     monitor_type: str = ""
     stability: str = ""
     reason: str = ""  # one reason code; a household with several matches each
+    changed: str = ""  # "changed": the current result differs from the latest run's
     may_unmask: bool = False
 
     def as_params(self) -> dict[str, str]:
         params = {
             "q": self.q, "status": self.status, "category": self.category, "risk": self.risk,
             "problem": self.problem, "motivation": self.motivation, "monitor_type": self.monitor_type,
-            "stability": self.stability, "reason": self.reason,
+            "stability": self.stability, "reason": self.reason, "changed": self.changed,
             "division": self.division.code if self.division else "",
         }
         return {k: v for k, v in params.items() if v}
@@ -82,7 +84,7 @@ class ListFilters:
     def attribute_values(self) -> dict[str, str]:
         """attribute name -> the chosen code."""
         chosen = {RISK: self.risk, REASONS: self.reason, MONITOR_TYPE: self.monitor_type,
-                  STABILITY: self.stability, MOTIVATION: self.motivation}
+                  STABILITY: self.stability, MOTIVATION: self.motivation, CHANGED: self.changed}
         return {name: value for name, value in chosen.items() if value}
 
 
@@ -114,6 +116,7 @@ def list_filters_from(user: User, params) -> ListFilters:
         monitor_type=pick("monitor_type", _attribute_choices(MONITOR_TYPE)),
         stability=pick("stability", _attribute_choices(STABILITY)),
         reason=pick("reason", _attribute_choices(REASONS)),
+        changed=pick("changed", _attribute_choices(CHANGED)),
         may_unmask=user_may(user, PERSON_UNMASK),
     )
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.utils import timezone
 from rest_framework.test import APIClient
 from tests.support import PASSWORD
 
@@ -47,7 +48,7 @@ def person_in(village) -> Person:
 
 
 def results_for(*households):
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     for household in households:
         HouseholdResult.objects.create(household=household, run=run, size=3, risk="red",
                                        reasons="income_below_line", monitor_type="marginal",

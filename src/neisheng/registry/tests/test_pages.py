@@ -10,6 +10,7 @@ from io import BytesIO
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from tests.support import fresh_id_number
 
 from neisheng.accounts.models import AuditEvent
@@ -64,7 +65,7 @@ def test_home_counts_only_the_users_village(client, places, as_role):
 
 
 def test_home_shows_risk_counts_once_results_exist(client, places, as_role):
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     households = list(_village_households(places["village"])[:3])
     for household, risk, poor in zip(households, ["red", "yellow", "red"], [True, False, False]):
         HouseholdResult.objects.create(household=household, run=run, size=1, risk=risk, motivation_poor=poor)
@@ -169,7 +170,7 @@ def test_filters_by_division_status_category_and_risk(client, places, as_role):
     expected = Household.objects.filter(village__parent=places["town"], category="dibao").order_by("pk")
     assert town_shown == list(expected.values_list("pk", flat=True)[:50])
 
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     red = _village_households(village).first()
     HouseholdResult.objects.create(household=red, run=run, size=2, risk="red")
     response = client.get(url, {"risk": "red"})

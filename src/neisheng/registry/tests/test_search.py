@@ -14,6 +14,7 @@ from io import BytesIO
 import openpyxl
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from tests.support import fresh_id_number
 
 from neisheng.accounts.models import AuditEvent
@@ -172,7 +173,7 @@ def test_a_full_id_number_is_still_audited_for_everyone(client, login, places):
 @pytest.fixture
 def results(places):
     """A run with results for the first six households of the village."""
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     households = list(Household.objects.filter(village=places["village"]).order_by("pk")[:6])
     rows = [
         ("green", "", None, "stable", False),

@@ -12,11 +12,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from django.urls import reverse
+from django.utils import timezone
 
 from neisheng.cli import main
 from neisheng.engine import catalog
 from neisheng.engine.cells import FORMULA_TRIGGERS
-from neisheng.monitoring.models import HouseholdResult, MonitoringRun
+from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RegionSummary
 from neisheng.platform.exports import workbook_bytes
 from neisheng.registry.models import Household, Person
 
@@ -74,10 +75,16 @@ def test_the_audit_export_writes_a_failed_login_with_a_formula_username_as_text(
 
 
 def test_the_monitoring_export_writes_a_formula_division_name_as_text(client, places, make_user):
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     household = Household.objects.filter(village=places["village"]).first()
     HouseholdResult.objects.create(household=household, run=run, size=2, risk="red", reasons="rigid_expense")
-    places["town"].__class__.objects.filter(pk=places["town"].pk).update(name=ATTACK)
+    # The dashboard reads the run's region summary, where the engine wrote each division's
+    # name as the registry had it when the run was made.
+    county, town = places["county"], places["town"]
+    RegionSummary.objects.create(run=run, code=county.code, name=county.name, level=3,
+                                 values={"households": 1, "risk_red": 1})
+    RegionSummary.objects.create(run=run, code=town.code, name=ATTACK, level=4, parent_code=county.code,
+                                 values={"households": 1, "risk_red": 1})
     client.force_login(make_user("county", places["county"]))
     response = client.post("/monitoring/")
     assert response["Content-Type"].startswith(XLSX)

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from django.utils import timezone
 
 from neisheng.accounts.models import AuditEvent
 from neisheng.cli import main
@@ -90,7 +91,7 @@ def test_a_replace_keeps_users_and_drops_results_of_the_old_registry(county, pla
     from neisheng.monitoring.models import HouseholdResult, MonitoringRun
 
     cadre = make_user("village", places["village"])
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     HouseholdResult.objects.create(household=Household.objects.first(), run=run, size=3)
     snapshot_export(directory=tmp_path / "snap")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from neisheng.accounts.models import AuditEvent
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
@@ -20,7 +21,7 @@ EXPORTS = [("/households/", "county"), ("/accounts/audit/", "admin"), ("/monitor
 
 @pytest.fixture(autouse=True)
 def a_monitoring_run(places):
-    run = MonitoringRun.objects.create(year=2026)
+    run = MonitoringRun.objects.create(year=2026, finished_at=timezone.now())
     household = Household.objects.filter(village=places["village"]).first()
     HouseholdResult.objects.create(household=household, run=run, size=2, risk="red", reasons="rigid_expense")
 

@@ -79,6 +79,10 @@ NOT_WALKED = {
     # the walk (see _is_programmers_page).
     "rest_framework/api.html",
     "drf_spectacular/swagger_ui.html",
+    # The public self-report form and its answer: outside the matrix (no division, no login),
+    # scanned in both languages by cases/tests/test_self_report.py.
+    "cases/self_report_form.html",
+    "cases/self_report_done.html",
 }
 
 

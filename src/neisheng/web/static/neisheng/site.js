@@ -128,3 +128,18 @@ document.addEventListener("submit", (event) => {
   });
 })();
 // ---- end of form pattern ----
+
+// ---- run progress (helper C, monitoring/_run_progress.html) -------------------------
+// A monitoring run's page polls its job through job-progress.js; once the job has ended
+// (data-job-status becomes done or failed) the page reloads to show the run's result.
+(() => {
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("section.job-progress[data-reload-when-finished]").forEach((section) => {
+      new MutationObserver(() => {
+        if (section.dataset.jobStatus === "done" || section.dataset.jobStatus === "failed") {
+          window.location.reload();
+        }
+      }).observe(section, {attributes: true, attributeFilter: ["data-job-status"]});
+    });
+  });
+})();
