@@ -51,6 +51,7 @@ from neisheng.platform.listing import (
 )
 from neisheng.platform.workflow import TransitionRefused
 from neisheng.registry.models import Division, Household
+from neisheng.registry.selectors.tree import division_filter_choices
 
 persons_allowed = requires(PERSONS_READ)
 reporters_only = requires(PERSONS_READ, CASES_REPORT)
@@ -119,36 +120,14 @@ COLUMNS = [
 YES_ONLY = [("yes", gettext_lazy("是"))]
 
 
-def _division_choices(user, selected: str) -> tuple[list[tuple[str, str]], frozenset]:
-    """Towns in scope, and the villages of the chosen town (or of the only one): a county
-    has thousands of villages, too many for one select."""
-    under = scope.visible_to(user, Division)
-    towns = list(under.filter(level=4).order_by("code").values_list("code", "name"))
-    if not towns:
-        return list(under.filter(level=5).order_by("code").values_list("code", "name")), frozenset()
-    open_town = None
-    chosen = under.filter(code=selected).values_list("level", "parent_id").first() if selected else None
-    if chosen:
-        open_town = selected if chosen[0] == 4 else chosen[1] if chosen[0] == 5 else None
-    elif len(towns) == 1:
-        open_town = towns[0][0]
-    villages = list(under.filter(level=5, parent_id=open_town).order_by("code").values_list("code", "name")) \
-        if open_town else []
-    choices = []
-    for town in towns:
-        choices.append(town)
-        if town[0] == open_town:
-            choices.extend(villages)
-    return choices, frozenset(code for code, _name in villages)
-
-
 def _filters(user, params) -> list[Filter]:
-    divisions, villages = _division_choices(user, (params.get("division") or "").strip())
+    divisions = division_filter_choices(user, (params.get("division") or "").strip())
     return [
         Filter("state", gettext_lazy("状态"), choices=list(State.choices)),
         Filter("channel", gettext_lazy("渠道"), choices=list(Channel.choices)),
         Filter("overdue", gettext_lazy("已逾期"), choices=YES_ONLY),
-        Filter("division", gettext_lazy("区划"), choices=divisions, translate=False, indent=villages),
+        Filter("division", gettext_lazy("区划"), choices=[(d.code, d.name) for d in divisions], translate=False,
+               indent=frozenset(d.code for d in divisions if d.level == 5)),
     ]
 
 

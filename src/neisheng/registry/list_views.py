@@ -18,8 +18,9 @@ from neisheng.registry.lookups import (
     looks_like_id_number,
     normalised_id_number,
 )
-from neisheng.registry.models import Division, Person
+from neisheng.registry.models import Person
 from neisheng.registry.selectors import attributes, listing
+from neisheng.registry.selectors.tree import division_filter_choices
 from neisheng.registry.views import persons_allowed
 
 
@@ -39,7 +40,7 @@ def household_list(request):
     if request.method == "POST":
         return _export(request, matching, filters.as_params(), shown)
 
-    divisions = _division_choices(user, filters.division)
+    divisions = division_filter_choices(user, filters.division.code if filters.division else "")
     asked = (request.GET.get("division") or request.GET.get("village") or "").strip()
     query = ListQuery(
         request.GET, columns=listing.list_columns(shown), filters=listing.list_filter_panel(shown, divisions),
@@ -80,28 +81,6 @@ def _audit_id_lookups(request, filters, matching) -> None:
             id_suffix_reversed__startswith=filters.q.upper()[::-1]).count()
         id_suffix_lookup_record(user=user, suffix=filters.q.upper(), via="household_search", found=found,
                                 request=request)
-
-
-def _division_choices(user, selected) -> list:
-    """The division filter's options: the towns in scope, and the villages of one town —
-    the chosen one, or the only one. A county has thousands of villages; listing them all
-    made every list page carry some 130 KB of options."""
-    under = scope.visible_to(user, Division)
-    towns = list(under.filter(level=4).order_by("code"))
-    if not towns:
-        return list(under.filter(level=5).order_by("code"))
-    open_town = None
-    if selected is not None and selected.level in (4, 5):
-        open_town = selected.code if selected.level == 4 else selected.parent_id
-    elif len(towns) == 1:
-        open_town = towns[0].code
-    villages = list(under.filter(level=5, parent_id=open_town).order_by("code")) if open_town else []
-    choices = []
-    for town in towns:
-        choices.append(town)
-        if town.code == open_town:
-            choices.extend(villages)
-    return choices
 
 
 def _export(request, matching, params, shown):

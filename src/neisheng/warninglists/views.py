@@ -37,6 +37,7 @@ from neisheng.platform.listing import (
 )
 from neisheng.platform.workflow import TransitionRefused, history
 from neisheng.registry.models import Division
+from neisheng.registry.selectors.tree import division_filter_choices
 from neisheng.warninglists import dashboard, selectors, services
 from neisheng.warninglists.forms import DismissForm, HandoverForm
 from neisheng.warninglists.models import WarningHandover, WarningRow
@@ -59,29 +60,6 @@ EXPORT_TITLE = gettext_lazy("预警清单")
 # --------------------------------------------------------------------------- the list
 
 
-def _division_choices(user, selected: str) -> list[Division]:
-    """Towns in scope, and the villages of the chosen (or only) town, as the household
-    list offers them."""
-    under = scope.visible_to(user, Division)
-    towns = list(under.filter(level=4).order_by("code"))
-    if not towns:
-        return list(under.filter(level=5).order_by("code"))
-    open_town = None
-    if selected:
-        chosen = under.filter(code=selected).first()
-        if chosen is not None and chosen.level in (4, 5):
-            open_town = chosen.code if chosen.level == 4 else chosen.parent_id
-    elif len(towns) == 1:
-        open_town = towns[0].code
-    villages = list(under.filter(level=5, parent_id=open_town).order_by("code")) if open_town else []
-    choices = []
-    for town in towns:
-        choices.append(town)
-        if town.code == open_town:
-            choices.extend(villages)
-    return choices
-
-
 def _run_label(run) -> str:
     return f"{run.year} #{run.pk} ({run.started_at:%Y-%m-%d})"
 
@@ -102,7 +80,7 @@ def list_filters(user, run, params) -> list[Filter]:
     runs = list(selectors.runs_covering(user)[: selectors.RUNS_OFFERED])
     if run is not None and run not in runs:
         runs.insert(0, run)
-    divisions = _division_choices(user, (params.get("division") or "").strip())
+    divisions = division_filter_choices(user, (params.get("division") or "").strip())
     return [
         Filter("run", gettext_lazy("监测运行"), choices=[(str(r.pk), _run_label(r)) for r in runs], translate=False),
         Filter("risk", gettext_lazy("风险"), choices=[(c, schema.RISK[c]) for c in selectors.ALERT]),

@@ -8,7 +8,10 @@ import pytest
 from neisheng.monitoring.models import HouseholdResult, MonitoringRun
 from neisheng.platform.jobs import worker_run_once
 
-pytestmark = pytest.mark.django_db
+# The worker closes connections it finds inside a transaction (django-tasks-db calls
+# close_old_connections between tasks): on PostgreSQL that ends a test's rolled-back
+# transaction, so these tests commit and the database is emptied after each.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RUN_FIELDS = {"id", "year", "policy", "started_by", "started_at", "finished_at", "households", "red", "yellow",
               "green"}

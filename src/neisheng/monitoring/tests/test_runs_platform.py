@@ -27,7 +27,10 @@ from neisheng.platform.models import Job
 from neisheng.registry.models import Household
 from neisheng.registry.snapshots import snapshot_export
 
-pytestmark = pytest.mark.django_db
+# The worker closes connections it finds inside a transaction (django-tasks-db calls
+# close_old_connections between tasks): on PostgreSQL that ends a test's rolled-back
+# transaction, so these tests commit and the database is emptied after each.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 COMPARED = ["size", "income_pc", "prev_income_pc", "rigid_pc", "risk", "reasons", "monitor_type", "stability",
             "motivation_score", "motivation_poor"]
