@@ -27,7 +27,6 @@ from django.utils.translation import gettext
 
 from neisheng.accounts.access import PERSONS_READ
 from neisheng.engine import explain, schema
-from neisheng.engine import household as engine_household
 from neisheng.monitoring import selectors
 from neisheng.monitoring.current import current_result, policy_in_use
 from neisheng.monitoring.models import HouseholdResult
@@ -80,9 +79,7 @@ def motivation_section(request, household) -> dict | None:
         return None
     current = _current(household)
     policy = policy_in_use(result.run).policy if current is not None else result.run.resolved_policy()
-    members = list(household.members.all())
-    assessed = engine_household.assessment(*household_file.engine_rows(household, members), policy)
-    motivation = explain.motivation_explained(assessed, policy)
+    motivation = explain.motivation_explained(selectors.household_assessment(household, policy), policy)
     if motivation is None:
         return None
     bars = [IndicatorBar(gettext(d.label), gettext(i.label), i.weight, i.deprived)

@@ -63,6 +63,18 @@ def request_memoised(key, compute):
     return memo[key]
 
 
+def household_assessment(household, policy):
+    """The engine's assessment of the household as its records stand (engine.household),
+    once per request and policy: the result card and the portrait's motivation section
+    explain the same household with the same policy."""
+
+    def assess():
+        members = list(household.members.all())
+        return engine_household.assessment(*household_file.engine_rows(household, members), policy)
+
+    return request_memoised(("assessment", household.pk, policy), assess)
+
+
 def finished_runs() -> QuerySet[MonitoringRun]:
     """Runs whose results are stored: a run is made before its job runs (finished_at
     empty) and a failed run never gets finished_at; neither is anybody's latest run."""
@@ -164,7 +176,7 @@ def household_card(household, run: MonitoringRun | None = None, *, shown=None, i
         )
     else:
         policy, policy_name, displayed = result.run.resolved_policy(), result.run.policy, result
-    assessed = engine_household.assessment(household_row, person_rows, ledger_rows, policy)
+    assessed = household_assessment(household, policy)
     recommended = measures_for(result).values_list("measure", "person_id") if result is not None else []
     explanation = explain.household_explained(assessed, policy, recommended)
     score_agrees = (displayed.motivation_score is None) == (assessed.motivation_score is None) and (
