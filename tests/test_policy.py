@@ -126,6 +126,14 @@ CASES = [
      "cases.elimination_publicity_days"),
     ("min_monitoring_months negative", _set("cases.min_monitoring_months", -1), "cases.min_monitoring_months"),
     ("warning_days a boolean", _set("cases.warning_days", True), "cases.warning_days"),
+    ("grid not a mapping", _set("grid", [5]), "grid"),
+    ("an unknown grid key", _set("grid.per_cadre", 5), "grid.per_cadre"),
+    ("max_per_cadre zero", _set("grid.max_per_cadre", 0), "grid.max_per_cadre"),
+    ("county_cost below town_cost", _set("grid.county_cost", 500), "grid.county_cost"),
+    ("visit_days not a mapping", _set("grid.visit_days", 7), "grid.visit_days"),
+    ("an unknown visit status", _set("grid.visit_days.poor", 7), "grid.visit_days.poor"),
+    ("a visit cadence of zero days", _set("grid.visit_days.monitored", 0), "grid.visit_days.monitored"),
+    ("an empty hotline", _set("grid.hotline", " "), "grid.hotline"),
     ("working_days a string", _set("cases.working_days", "yes"), "cases.working_days"),
     ("working_days missing", _drop("cases.working_days"), "cases.working_days"),
 ]
@@ -242,6 +250,17 @@ def test_the_default_policy_loads_with_its_dates_and_keys():
     assert (policy.cases_identification_days, policy.cases_working_days, policy.cases_publicity_days,
             policy.cases_elimination_publicity_days, policy.cases_min_monitoring_months,
             policy.cases_warning_days) == (15, False, 5, 5, 6, 10)
+    # grid.md's built-in defaults.
+    assert (policy.grid_max_per_cadre, policy.grid_town_cost, policy.grid_county_cost,
+            policy.grid_visit_days_monitored, policy.grid_visit_days_lifted, policy.grid_problem_days,
+            policy.grid_hotline) == (5, 1000, 4000, 7, 30, 30, "12317")
+
+
+def test_a_policy_stored_before_the_grid_section_takes_its_defaults():
+    data = yaml.safe_load(default_policy_text())
+    del data["grid"]
+    policy = policy_from_text(yaml.safe_dump(data, allow_unicode=True))
+    assert (policy.grid_max_per_cadre, policy.grid_visit_days_monitored) == (5, 7)
 
 
 def test_a_county_counts_case_deadlines_in_working_days_over_the_default(tmp_path):

@@ -38,6 +38,14 @@ CASES_NUMBERS = {
     "min_monitoring_months": (0, 120),
     "warning_days": (1, 366),
 }
+# grid (grid.md): whole numbers with their bounds; the defaults are in policies/default.yaml.
+GRID_NUMBERS = {
+    "max_per_cadre": (1, 1000),
+    "town_cost": (0, 1_000_000),
+    "county_cost": (0, 1_000_000),
+    "problem_days": (1, 366),
+}
+GRID_VISIT_STATUSES = ("monitored", "lifted")
 
 
 class PolicyError(ValueError):
@@ -105,6 +113,16 @@ class Policy:
     cases_min_monitoring_months: int = 6
     # Days a town or cadre has to follow up a warning list handed to it (清单交办).
     cases_warning_days: int = 10
+    # The responsibility grid (grid.md): a cadre's households by default, the assignment's
+    # distance costs, the visit cadence by status (an open case counts as monitored), the
+    # days a problem has before it is overdue, and the hotline printed on public boards.
+    grid_max_per_cadre: int = 5
+    grid_town_cost: int = 1000
+    grid_county_cost: int = 4000
+    grid_visit_days_monitored: int = 7
+    grid_visit_days_lifted: int = 30
+    grid_problem_days: int = 30
+    grid_hotline: str = "12317"
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -141,7 +159,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review", "audit", "cases") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit", "cases", "grid") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -186,7 +204,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads", "review", "audit", "cases",
+        "uploads", "review", "audit", "cases", "grid",
     }
     for key in data:
         if key not in known:
@@ -326,6 +344,8 @@ def _build(data: dict, source: str) -> Policy:
         fail("cases.working_days", f"应为 true 或 false,实为 {working_days!r}",
              f"must be true or false, got {working_days!r}")
 
+    grid = _grid_section(data.get("grid"), fail)
+
     return Policy(
         year=year,
         reference_date=reference_date,
@@ -356,4 +376,46 @@ def _build(data: dict, source: str) -> Policy:
         cases_elimination_publicity_days=case_numbers["elimination_publicity_days"],
         cases_min_monitoring_months=case_numbers["min_monitoring_months"],
         cases_warning_days=case_numbers["warning_days"],
+        **grid,
     )
+
+
+def _grid_section(grid, fail) -> dict:
+    """The `grid:` section as Policy's grid_* fields. A policy stored before the section
+    existed has none: it takes the built-in defaults (a stored run stays readable)."""
+    if grid is None:
+        grid = yaml.safe_load(default_policy_text())["grid"]
+    if not isinstance(grid, dict):
+        fail("grid", "应为键值对", "must be a mapping")
+    known = (*GRID_NUMBERS, "visit_days", "hotline")
+    for unknown in grid:
+        if unknown not in known:
+            fail(f"grid.{unknown}", "未知的键", f"unknown key (known: {', '.join(known)})")
+    fields = {}
+    for key, (low, high) in GRID_NUMBERS.items():
+        value = grid.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail(f"grid.{key}", f"应为 {low}–{high} 的整数,实为 {value!r}",
+                 f"must be a whole number {low}–{high}, got {value!r}")
+        fields[f"grid_{key}"] = value
+    if fields["grid_county_cost"] < fields["grid_town_cost"]:
+        fail("grid.county_cost", "不应小于 town_cost(同县外乡镇不能比同乡镇更近)",
+             "must not be less than town_cost (another town cannot be nearer than the same town)")
+    visit_days = grid.get("visit_days")
+    if not isinstance(visit_days, dict):
+        fail("grid.visit_days", "应为键值对(monitored、lifted)", "must be a mapping (monitored, lifted)")
+    for status in visit_days:
+        if status not in GRID_VISIT_STATUSES:
+            fail(f"grid.visit_days.{status}", "未知的键", f"unknown key (known: {', '.join(GRID_VISIT_STATUSES)})")
+    for status in GRID_VISIT_STATUSES:
+        days = visit_days.get(status)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+            fail(f"grid.visit_days.{status}", f"应为 1–366 的整数天数,实为 {days!r}",
+                 f"must be a whole number of days 1–366, got {days!r}")
+        fields[f"grid_visit_days_{status}"] = days
+    hotline = grid.get("hotline")
+    if not isinstance(hotline, str | int) or isinstance(hotline, bool) or not str(hotline).strip() \
+            or len(str(hotline)) > 32:
+        fail("grid.hotline", f"应为电话号码文字,实为 {hotline!r}", f"must be a phone number as text, got {hotline!r}")
+    fields["grid_hotline"] = str(hotline).strip()
+    return fields

@@ -175,7 +175,8 @@ NOT_SCOPED = ["/accounts/login/", "/accounts/logout/", "/i18n/setlang/", "/stati
 #   def targets(*, household, other_household, places) -> dict:  # optional
 #       """Create the app's records for `household` (inside) and `other_household`
 #       (the other county), return the values the templates name as t.extra[...]."""
-APP_MATRICES = ["neisheng.monitoring", "neisheng.measures", "neisheng.warninglists", "neisheng.cases"]
+APP_MATRICES = ["neisheng.monitoring", "neisheng.measures", "neisheng.warninglists", "neisheng.cases",
+                "neisheng.grid", "neisheng.problems", "neisheng.visits"]
 
 
 def _app_matrix(app: str):

@@ -49,6 +49,13 @@ CASES_APPROVE = "cases.approve"
 CASES_REJECT = "cases.reject"
 CASES_PROPOSE_ELIMINATION = "cases.propose_elimination"
 MEASURES_ASSIGN = "measures.assign"
+# The responsibility grid, visits and the problem ledger (issue 11, grid.md).
+GRID_EDIT = "grid.edit"
+GRID_ASSIGN = "grid.assign"
+VISITS_RECORD = "visits.record"
+PROBLEMS_RAISE = "problems.raise"
+PROBLEMS_RESOLVE = "problems.resolve"
+PROBLEMS_REVIEW = "problems.review"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -72,9 +79,19 @@ CAPABILITIES = {
     CASES_REJECT: _("不予纳入、退回监测、返贫后恢复监测"),
     CASES_PROPOSE_ELIMINATION: _("提出风险消除"),
     MEASURES_ASSIGN: _("为农户或成员安排帮扶措施"),
+    GRID_EDIT: _("维护帮扶干部和结对关系（包村、包户、包片），导入干部和结对工作簿"),
+    GRID_ASSIGN: _("自动为未结对的农户分配帮扶干部"),
+    VISITS_RECORD: _("登记走访（含离线登记）"),
+    PROBLEMS_RAISE: _("登记问题台账"),
+    PROBLEMS_RESOLVE: _("整改问题并上传佐证"),
+    PROBLEMS_REVIEW: _("审核整改：销号或退回重新整改"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
+# grid.md: officers keep the grid and review problems; everyone who visits households
+# records visits and raises and resolves problems.
+_GRID_OFFICER = frozenset({GRID_EDIT, GRID_ASSIGN, VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE, PROBLEMS_REVIEW})
+_VISITOR = frozenset({VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE})
 # cases.md's table says who makes each step of a case; an administrator manages the
 # installation and makes none of them (it may still report a household).
 _CASE_STEPS = frozenset({
@@ -84,13 +101,13 @@ _CASE_STEPS = frozenset({
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
-                             CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN},
+                             CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN} | _GRID_OFFICER,
     Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
-                           CASES_REJECT, MEASURES_ASSIGN},
+                           CASES_REJECT, MEASURES_ASSIGN} | _GRID_OFFICER,
     Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
-                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN},
+                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN} | _VISITOR,
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
-                                CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}),
+                                CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
     Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
     Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ}),

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "neisheng.measures",
     "neisheng.warninglists",
     "neisheng.cases",
+    "neisheng.grid",
+    "neisheng.problems",
+    "neisheng.visits",
 ]
 
 MIDDLEWARE = [

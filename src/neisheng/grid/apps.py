@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GridConfig(AppConfig):
+    name = "neisheng.grid"
+    label = "grid"
+    verbose_name = "三级网格 Responsibility grid"

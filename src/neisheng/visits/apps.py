@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class VisitsConfig(AppConfig):
+    name = "neisheng.visits"
+    label = "visits"
+    verbose_name = "走访 Visits"
