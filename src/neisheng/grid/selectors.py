@@ -1,0 +1,101 @@
+"""Reads of the responsibility grid. The tables here are what neisheng.engine.grid and
+neisheng.engine.assignment take: the database gathers facts, the engine decides."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from neisheng.cases.models import CLOSED_STATES, MonitoringCase
+from neisheng.divisions import PREFIX_LENGTH, level_of
+from neisheng.engine.grid import needs_cadre
+from neisheng.grid.models import AreaPair, Cadre, CadreKind, CadrePair, LeaderPair
+from neisheng.registry.models import Household, Person
+
+
+def code_bounds(division_code: str | None) -> tuple[str, str] | None:
+    """(lowest, highest) 12-digit code under a division; None for "everywhere"."""
+    if not division_code:
+        return None
+    prefix = division_code[: PREFIX_LENGTH[level_of(division_code)]]
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
+def county_of(division_code: str) -> str:
+    return division_code[:6].ljust(12, "0")
+
+
+def _in_bounds(queryset, field: str, division_code: str | None):
+    bounds = code_bounds(division_code)
+    if bounds is None:
+        return queryset
+    return queryset.filter(**{f"{field}__gte": bounds[0], f"{field}__lte": bounds[1]})
+
+
+def household_facts_table(*, division_code: str | None) -> pa.Table:
+    """Every household under the division with what grid.md's rules read:
+    `household_id, village_code, status, open_case, alive_members` (alive_members is 0 or 1:
+    whether any member is alive, all the rule asks)."""
+    households = list(_in_bounds(Household.objects, "village_id", division_code)
+                      .order_by("household_id").values_list("household_id", "village_id", "status"))
+    open_cases = set(_in_bounds(MonitoringCase.objects.exclude(state__in=CLOSED_STATES), "household__village_id",
+                                division_code).values_list("household_id", flat=True))
+    alive = set(_in_bounds(Person.objects.filter(alive=True), "household__village_id", division_code)
+                .values_list("household_id", flat=True).distinct())
+    ids = [h[0] for h in households]
+    return pa.table({
+        "household_id": pa.array(ids, pa.string()),
+        "village_code": pa.array([h[1] for h in households], pa.string()),
+        "status": pa.array([h[2] for h in households], pa.string()),
+        "open_case": pa.array([i in open_cases for i in ids], pa.bool_()),
+        "alive_members": pa.array([int(i in alive) for i in ids], pa.int32()),
+    })
+
+
+def needing_cadre_table(*, division_code: str | None) -> pa.Table:
+    """grid.md "Who needs a cadre", under a division: `household_id, village_code, status,
+    open_case`."""
+    facts = household_facts_table(division_code=division_code)
+    return facts.filter(needs_cadre(facts)).drop_columns(["alive_members"])
+
+
+def cadres_table(*, division_code: str | None) -> pa.Table:
+    """Active assistance cadres who may serve households under the division, i.e. those of
+    its whole county (grid.md: a cadre of the county may be assigned anywhere in it):
+    `cadre_id, division_code, capacity` (capacity null: the policy's max_per_cadre)."""
+    county = None if not division_code else county_of(division_code)
+    rows = list(_in_bounds(Cadre.objects.filter(active=True, kind=CadreKind.ASSISTANCE), "division_code", county)
+                .order_by("cadre_id").values_list("cadre_id", "division_code", "capacity"))
+    return pa.table({
+        "cadre_id": pa.array([r[0] for r in rows], pa.string()),
+        "division_code": pa.array([r[1] for r in rows], pa.string()),
+        "capacity": pa.array([r[2] for r in rows], pa.int32()),
+    })
+
+
+def active_pairs_table(*, division_code: str | None) -> pa.Table:
+    """The active 包户 pairs of households under the division: `cadre_id, household_id`."""
+    rows = list(_in_bounds(CadrePair.objects.filter(ended_on__isnull=True), "division_code", division_code)
+                .order_by("household_id").values_list("cadre__cadre_id", "household_id"))
+    return pa.table({
+        "cadre_id": pa.array([r[0] for r in rows], pa.string()),
+        "household_id": pa.array([r[1] for r in rows], pa.string()),
+    })
+
+
+def cadre_of_user(user) -> Cadre | None:
+    """The cadre record of a signed-in user (their households, their week), if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Cadre.objects.filter(user=user, active=True).first()
+
+
+def active_cadre_pair(household) -> CadrePair | None:
+    return CadrePair.objects.filter(household=household, ended_on__isnull=True).select_related("cadre").first()
+
+
+def active_leader_pair(village_code: str) -> LeaderPair | None:
+    return LeaderPair.objects.filter(village_id=village_code, ended_on__isnull=True).select_related("leader").first()
+
+
+def active_area_pairs(village_code: str):
+    return AreaPair.objects.filter(village_id=village_code, ended_on__isnull=True).select_related("cadre")
