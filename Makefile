@@ -9,7 +9,8 @@ STAMP := $(VENV)/.synced
 # their own so the shared registry fixture stays loaded for every other test.
 BROWSER_TESTS := tests/web/test_browser.py tests/web/test_ui_patterns.py tests/web/test_accessibility.py tests/web/test_role_homes.py \
 	tests/web/test_cases_browser.py tests/web/test_portrait_browser.py tests/web/test_dashboard_browser.py \
-	tests/web/test_warnings_browser.py
+	tests/web/test_warnings_browser.py tests/web/test_visits_offline_browser.py tests/web/test_problems_browser.py \
+	tests/web/test_grid_screenshots.py
 # pytest takes one path per --ignore: the list becomes --ignore=a --ignore=b ...
 IGNORE_BROWSER_TESTS := $(addprefix --ignore=,$(BROWSER_TESTS))
 

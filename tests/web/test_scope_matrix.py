@@ -362,9 +362,10 @@ def test_every_route_the_project_serves_is_in_the_matrix():
 
 
 def test_the_route_guard_sees_a_new_app():
-    """A /visits/ mounted by a new app is caught, whatever its prefix."""
-    assert _shape("visits/<int:pk>/") not in {_shape(e.template) for e in ENDPOINTS}
-    assert _shape("api/^visits/(?P<pk>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$") == "/api/visits/<>/"
+    """A /harvests/ mounted by a new app is caught, whatever its prefix (visits, the
+    example here until issue 11, is in the matrix now)."""
+    assert _shape("harvests/<int:pk>/") not in {_shape(e.template) for e in ENDPOINTS}
+    assert _shape("api/^harvests/(?P<pk>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$") == "/api/harvests/<>/"
 
 
 def _shape(route: str) -> str:

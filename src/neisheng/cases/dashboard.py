@@ -11,7 +11,6 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from django.http import Http404
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -22,7 +21,7 @@ from neisheng.cases import selectors
 from neisheng.cases.models import State
 from neisheng.platform import scope
 from neisheng.platform.charts import Bar, Cell, DashboardCard, cells
-from neisheng.platform.exports import export_response
+from neisheng.platform.exports import dashboard_card_export
 from neisheng.platform.extensions import DashboardSource, dashboard_source_add
 from neisheng.registry.models import Division
 
@@ -125,30 +124,11 @@ def cases_cards(request, division_code: str) -> list[DashboardCard]:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def card_export(request, key):
-    """A card's table as a workbook (POST with the CSRF token); a GET goes to the
-    dashboard the card stands on."""
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
+    def card_for(key, code):
+        make = CARDS.get(key)
+        return None if make is None else make(request.user, _division(request.user, code))
 
-        return redirect_to_login(request.get_full_path())
-    make = CARDS.get(key)
-    if make is None:
-        raise Http404
-    code = (request.GET.get("division") or "").strip()
-    division = _division(request.user, code)
-    if request.method != "POST":
-        return redirect(reverse("monitoring:overview") + (f"?division={code}" if code else ""))
-    card = make(request.user, division)
-    rows = [[cell.value for cell in row] for row in card.rows]
-    if card.total:
-        rows.append([cell.value for cell in card.total])
-    return export_response(request, object_type="case_dashboard", detail={"card": key, "division": code},
-                           filename=f"{key}", title=_sheet_title(card.title), headers=list(card.headers), rows=rows)
-
-
-def _sheet_title(title: str) -> str:
-    # Excel refuses these characters in a sheet's name.
-    return "".join(" " if c in '[]:*?/\\' else c for c in str(title)).strip()
+    return dashboard_card_export(request, key=key, card_for=card_for, object_type="case_dashboard")
 
 
 def register() -> None:

@@ -17,6 +17,7 @@ from neisheng.console import Project, UserError
 # Where the commands are: one module per app (a new app appends its own).
 COMMAND_MODULES = (
     "neisheng.cli.snapshot",
+    "neisheng.cli.assign",
     "neisheng.web.commands",
     "neisheng.transfers.commands",
     "neisheng.accounts.commands",

@@ -99,3 +99,23 @@ def active_leader_pair(village_code: str) -> LeaderPair | None:
 
 def active_area_pairs(village_code: str):
     return AreaPair.objects.filter(village_id=village_code, ended_on__isnull=True).select_related("cadre")
+
+
+# --- C: names for the coverage lists and the public boards ---
+
+
+def head_names(household_ids) -> dict[str, str]:
+    """Each household's head's name (a living head first; the first-named member when the
+    household has no head on record): what a public board and a work list show of it."""
+    names: dict[str, str] = {}
+    fallback: dict[str, str] = {}
+    ids = list(household_ids)
+    for start in range(0, len(ids), 500):  # SQLite's limit on a query's parameters
+        rows = (Person.objects.filter(household_id__in=ids[start:start + 500])
+                .order_by("household_id", "-alive", "person_id")
+                .values_list("household_id", "name", "relation"))
+        for household_id, name, relation in rows:
+            if relation == "head":
+                names.setdefault(household_id, name)
+            fallback.setdefault(household_id, name)
+    return {h: names.get(h) or fallback[h] for h in fallback}

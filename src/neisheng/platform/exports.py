@@ -55,3 +55,32 @@ def export_response(request, *, object_type: str, detail: dict, filename: str, t
     audit_record(user=user, action="export", division_code=user.division_id, object_type=object_type,
                  detail=detail, request=request)
     return xlsx_response(filename=filename, title=title, headers=headers, rows=rows)
+
+
+def dashboard_card_export(request, *, key: str, card_for, object_type: str):
+    """The Excel export of one dashboard card (platform.charts.DashboardCard.table), for
+    every app's cards: a POST with the CSRF token writes the audited workbook; a GET goes
+    back to the dashboard the card stands on. `card_for(key, division_code)` builds the
+    card for the reader, or returns None for an unknown card (404); it raises Http404 for
+    a division outside the reader's scope."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    code = (request.GET.get("division") or "").strip()
+    card = card_for(key, code)
+    if card is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect(reverse("monitoring:overview") + (f"?division={code}" if code else ""))
+    headers, rows = card.table()
+    return export_response(request, object_type=object_type, detail={"card": key, "division": code},
+                           filename=key, title=_sheet_title(card.title), headers=headers, rows=rows)
+
+
+def _sheet_title(title) -> str:
+    # Excel refuses these characters in a sheet's name.
+    return "".join(" " if c in '[]:*?/\\' else c for c in str(title)).strip()

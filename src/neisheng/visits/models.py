@@ -25,6 +25,9 @@ class UpdateStatus(models.TextChoices):
     APPLIED = "applied", gettext_lazy("已更新台账")
     CONFLICT = "conflict", gettext_lazy("与他人修改冲突，未更新")
     REFUSED = "refused", gettext_lazy("未通过校验，未更新")
+    # The recorder may not edit the registry (an assistance cadre): the values wait on
+    # the visit until someone who may edit applies them (visits.services.visit_updates_apply).
+    PROPOSED = "proposed", gettext_lazy("待有修改权限的干部确认")
 
 
 class Visit(models.Model):
@@ -53,6 +56,9 @@ class Visit(models.Model):
     base_version = models.BigIntegerField(null=True, blank=True)
     update_status = models.CharField(max_length=16, choices=UpdateStatus.choices, default=UpdateStatus.NONE)
     update_message = models.TextField(blank=True)
+    # What became of "raise a risk" or of a problem when it was not opened (an open case
+    # already, say): "中文 / English", the visit is kept all the same.
+    risk_message = models.TextField(blank=True)
     # "Raise a risk": the monitoring case it opened (cadre_screening), and problems raised.
     case = models.ForeignKey("cases.MonitoringCase", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="visits")

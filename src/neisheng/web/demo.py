@@ -1,6 +1,7 @@
 """`neisheng demo`: a synthetic county in a fresh database, one login per role, two
 years of monitoring work (policies, runs, warning lists handed out, cases in every state:
-web/demo_workflows.py), and a summary to read before opening the browser.
+web/demo_workflows.py), the responsibility grid with a week of visits and the problem
+ledger (web/demo_grid.py), and a summary to read before opening the browser.
 
 Every step is an ordinary service of the platform (synthesis, validation, registry load,
 monitoring), so the demo shows what a county office would get from its own data."""
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from neisheng.web.demo_grid import DemoGrid
 from neisheng.web.demo_workflows import DemoWorkflows
 
 DEMO_YEAR = 2026
@@ -34,6 +36,7 @@ class DemoReport:
     logins: list[dict]
     seconds: dict[str, float] = field(default_factory=dict)
     workflows: DemoWorkflows | None = None
+    grid: DemoGrid | None = None
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -60,6 +63,7 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     from neisheng.accounts.services import demo_users_create
     from neisheng.engine.catalog import write_snapshot
     from neisheng.transfers.services import snapshot_import
+    from neisheng.web.demo_grid import demo_grid_build
     from neisheng.web.demo_workflows import demo_workflows_build
 
     seconds = {}
@@ -79,8 +83,13 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     seconds.update({"monitor" if name == "runs" else name: value for name, value in workflows.seconds.items()})
     for line in workflows.lines():
         say(line)
+    grid = demo_grid_build(home=home, logins=logins, year=DEMO_YEAR, say=say, workflows=workflows)
+    seconds["grid"] = sum(grid.seconds.values())
+    for line in grid.lines():
+        say(line)
     report = _report(tables, logins, seconds)
     report.workflows = workflows
+    report.grid = grid
     return report
 
 

@@ -38,14 +38,14 @@ def test_a_registered_section_is_a_card_of_the_household_page(places, make_user,
                                                               test_templates):
     household = _first_in(places["village"])
     registered.household_section_add(HouseholdSection(
-        name="visits", template="visits_card.html", order=5,
+        name="example-visits", template="visits_card.html", order=5,
         context=lambda request, h: {"who": h.household_id} if h.pk == household.pk else None,
     ))
     client.force_login(make_user("village", places["village"]))
     page = client.get(f"/households/{household.household_id}/").content.decode()
-    assert f'<section class="card" id="visits">走访 {household.household_id}</section>' in page
+    assert f'<section class="card" id="example-visits">走访 {household.household_id}</section>' in page
     other = Household.objects.filter(village=places["village"]).exclude(pk=household.pk).first()
-    assert 'id="visits"' not in client.get(f"/households/{other.household_id}/").content.decode()
+    assert 'id="example-visits"' not in client.get(f"/households/{other.household_id}/").content.decode()
 
 
 def test_a_registered_attribute_is_a_field_a_filter_and_a_summary_of_the_household_api(
