@@ -23,7 +23,7 @@ from neisheng.cases.services import case_report, case_transition
 from neisheng.monitoring.models import MONITOR_TYPE_CHOICES
 from neisheng.platform import scope
 from neisheng.platform.access import capability_permission
-from neisheng.platform.api import ScopedViewSet, router
+from neisheng.platform.api import ScopedViewSet, router, validated
 from neisheng.platform.workflow import TransitionRefused
 from neisheng.registry.api_filters import DivisionParameter, choice_parameter, under
 from neisheng.registry.models import Household
@@ -121,13 +121,6 @@ class CaseFilter(DivisionParameter):
         return queryset
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    """The payload's values, or 400 {"detail": one sentence naming the fields}."""
-    if serializer.is_valid():
-        return serializer.validated_data
-    fields = ", ".join(sorted(serializer.errors))
-    raise serializers.ValidationError({"detail": f"这些字段的值无效:{fields} / these fields are not valid: {fields}",
-                                       "fields": serializer.errors})
 
 
 def _refused(error: TransitionRefused) -> Response:
@@ -167,7 +160,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def create(self, request):
         if not user_may(request.user, CASES_REPORT):
             raise PermissionDenied("您的角色不能登记监测对象线索 / your role may not report a household")
-        data = _valid(CaseReportSerializer(data=request.data))
+        data = validated(CaseReportSerializer(data=request.data))
         household = scope.visible_to(request.user, Household.objects.all()).filter(
             pk=data["household_id"]).first()
         if household is None:
@@ -191,7 +184,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         case = self.get_object()  # 404 outside the user's division
-        data = dict(_valid(TransitionSerializer(data=request.data)))
+        data = dict(validated(TransitionSerializer(data=request.data)))
         try:
             case = case_transition(user=request.user, case=case, **data)
         except StepForbidden as error:

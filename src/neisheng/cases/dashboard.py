@@ -24,6 +24,7 @@ from neisheng.platform.charts import Bar, Cell, DashboardCard, cells
 from neisheng.platform.exports import dashboard_card_export
 from neisheng.platform.extensions import DashboardSource, dashboard_source_add
 from neisheng.registry.models import Division
+from neisheng.registry.selectors.tree import division_chosen
 
 BY_STATE = "cases-by-state"
 OVERDUE = "cases-overdue"
@@ -33,16 +34,6 @@ STATE_ORDER = [State.REPORTED, State.VERIFIED, State.COMPARED, State.VILLAGE_REV
                State.TOWN_REVIEWED, State.MONITORING, State.ELIMINATION_PROPOSED, State.ELIMINATION_PUBLICIZED,
                State.RISK_ELIMINATED, State.REJECTED]
 
-
-def _division(user, code: str) -> Division | None:
-    """The chosen division within the reader's scope; the reader's own without one.
-    None: no division (an administrator of the whole installation)."""
-    if code:
-        division = scope.visible_to(user, Division).filter(pk=code).first()
-        if division is None:
-            raise Http404
-        return division
-    return user.division
 
 
 def _cases_under(user, division: Division | None):
@@ -116,7 +107,7 @@ CARDS = {BY_STATE: by_state_card, OVERDUE: overdue_card}
 def cases_cards(request, division_code: str) -> list[DashboardCard]:
     user = request.user
     try:
-        division = _division(user, division_code or "")
+        division = division_chosen(user, division_code or "")
     except Http404:
         return []
     return [make(user, division) for make in CARDS.values()]
@@ -126,7 +117,7 @@ def cases_cards(request, division_code: str) -> list[DashboardCard]:
 def card_export(request, key):
     def card_for(key, code):
         make = CARDS.get(key)
-        return None if make is None else make(request.user, _division(request.user, code))
+        return None if make is None else make(request.user, division_chosen(request.user, code))
 
     return dashboard_card_export(request, key=key, card_for=card_for, object_type="case_dashboard")
 

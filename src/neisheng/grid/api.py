@@ -21,7 +21,7 @@ from neisheng.grid.errors import GridRefused
 from neisheng.grid.models import Cadre, CadreKind, CadrePair, PairSource
 from neisheng.platform import scope
 from neisheng.platform.access import capability_permission
-from neisheng.platform.api import ScopedViewSet, router
+from neisheng.platform.api import ScopedViewSet, router, validated
 from neisheng.registry.api_filters import DivisionParameter, choice_parameter, under
 from neisheng.registry.models import Household
 
@@ -109,12 +109,6 @@ class PairFilter(DivisionParameter):
         return queryset
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    if serializer.is_valid():
-        return serializer.validated_data
-    fields = ", ".join(sorted(serializer.errors))
-    raise serializers.ValidationError({"detail": f"这些字段的值无效：{fields} / these fields are not valid: {fields}",
-                                       "fields": serializer.errors})
 
 
 def _refused(error: GridRefused) -> Response:
@@ -144,7 +138,7 @@ class CadreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _GridViewSe
 
     @extend_schema(request=CadreWriteSerializer, responses={201: CadreSerializer})
     def create(self, request):
-        data = _valid(CadreWriteSerializer(data=request.data))
+        data = validated(CadreWriteSerializer(data=request.data))
         try:
             cadre = services.cadre_create(user=request.user, values=dict(data))
         except GridRefused as error:
@@ -167,7 +161,7 @@ class PairViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _GridViewSet
 
     @extend_schema(request=PairStartSerializer, responses={201: PairSerializer})
     def create(self, request):
-        data = _valid(PairStartSerializer(data=request.data))
+        data = validated(PairStartSerializer(data=request.data))
         user = request.user
         household = scope.visible_to(user, Household.objects.all()).filter(pk=data["household_id"]).first()
         if household is None:
@@ -186,7 +180,7 @@ class PairViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _GridViewSet
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         pair = self.get_object()
-        data = _valid(PairEndSerializer(data=request.data))
+        data = validated(PairEndSerializer(data=request.data))
         try:
             pair = services.cadre_pair_end(user=request.user, pair=pair, ended_on=data["ended_on"],
                                            reason=data["reason"])

@@ -20,7 +20,7 @@ from neisheng.accounts.access import PERSONS_READ, PROBLEMS_RAISE, user_may
 from neisheng.grid.models import Cadre
 from neisheng.platform import scope
 from neisheng.platform.access import capability_permission
-from neisheng.platform.api import ScopedViewSet, router
+from neisheng.platform.api import ScopedViewSet, router, validated
 from neisheng.platform.workflow import TransitionRefused, history
 from neisheng.problems import selectors, services
 from neisheng.problems.errors import PermissionDenied as DjangoPermissionDenied
@@ -123,12 +123,6 @@ class ProblemFilter(DivisionParameter):
         return queryset
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    if serializer.is_valid():
-        return serializer.validated_data
-    fields = ", ".join(sorted(serializer.errors))
-    raise serializers.ValidationError({"detail": f"这些字段的值无效:{fields} / these fields are not valid: {fields}",
-                                       "fields": serializer.errors})
 
 
 @extend_schema_view(list=extend_schema(parameters=[ProblemFilter]))
@@ -171,7 +165,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def create(self, request):
         if not user_may(request.user, PROBLEMS_RAISE):
             raise PermissionDenied("您的角色不能登记问题 / your role may not raise a problem")
-        data = _valid(RaiseSerializer(data=request.data))
+        data = validated(RaiseSerializer(data=request.data))
         household = scope.visible_to(request.user, Household.objects.all()).filter(pk=data["household_id"]).first()
         if household is None:
             raise NotFound("未找到该户 / no such household")
@@ -189,7 +183,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def resolve(self, request, pk=None):
         problem = self.get_object()
         self._may("resolve")
-        data = _valid(ResolveSerializer(data=request.data))
+        data = validated(ResolveSerializer(data=request.data))
         return self._write(lambda: services.problem_resolve(
             user=request.user, problem=problem, resolved_on=data["resolved_on"], resolution=data["resolution"],
             files=data["files"]))
@@ -199,7 +193,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def close(self, request, pk=None):
         problem = self.get_object()
         self._may("close")
-        data = _valid(CloseSerializer(data=request.data))
+        data = validated(CloseSerializer(data=request.data))
         return self._write(lambda: services.problem_close(user=request.user, problem=problem,
                                                           closed_on=data["closed_on"], note=data["note"]))
 
@@ -208,7 +202,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def reopen(self, request, pk=None):
         problem = self.get_object()
         self._may("reopen")
-        data = _valid(ReopenSerializer(data=request.data))
+        data = validated(ReopenSerializer(data=request.data))
         return self._write(lambda: services.problem_reopen(user=request.user, problem=problem,
                                                            reopened_on=data["reopened_on"], reason=data["reason"]))
 

@@ -23,17 +23,10 @@ from neisheng.platform.exports import dashboard_card_export
 from neisheng.platform.extensions import DashboardSource, dashboard_source_add
 from neisheng.problems import selectors
 from neisheng.registry.models import Division
+from neisheng.registry.selectors.tree import division_chosen
 
 BY_DIVISION = "problems-by-division"
 
-
-def _division(user, code: str) -> Division | None:
-    if code:
-        division = scope.visible_to(user, Division).filter(pk=code).first()
-        if division is None:
-            raise Http404
-        return division
-    return user.division
 
 
 def _children(user, division: Division | None) -> list[Division]:
@@ -87,7 +80,7 @@ CARDS = {BY_DIVISION: by_division_card}
 def problems_cards(request, division_code: str) -> list[DashboardCard]:
     user = request.user
     try:
-        division = _division(user, division_code or "")
+        division = division_chosen(user, division_code or "")
     except Http404:
         return []
     return [make(user, division) for make in CARDS.values()]
@@ -97,7 +90,7 @@ def problems_cards(request, division_code: str) -> list[DashboardCard]:
 def card_export(request, key):
     def card_for(key, code):
         make = CARDS.get(key)
-        return None if make is None else make(request.user, _division(request.user, code))
+        return None if make is None else make(request.user, division_chosen(request.user, code))
 
     return dashboard_card_export(request, key=key, card_for=card_for, object_type="problem_dashboard")
 

@@ -87,3 +87,16 @@ def division_filter_choices(user: User, selected_code: str = "") -> list[Divisio
         if town.code == open_town:
             choices.extend(villages)
     return choices
+
+
+def division_chosen(user: User, code: str) -> Division | None:
+    """The division a reader chose (a dashboard's `?division=`), within their scope
+    (Http404 outside it); their own without one; None for a reader with no division."""
+    from django.http import Http404
+
+    if code:
+        division = scope.visible_to(user, Division).filter(pk=code).first()
+        if division is None:
+            raise Http404
+        return division
+    return user.division
