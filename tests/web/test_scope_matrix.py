@@ -223,7 +223,12 @@ def target(places) -> Target:
     extra = {}
     for matrix in _MATRICES:
         if hasattr(matrix, "targets"):
-            extra.update(matrix.targets(household=household, other_household=other_household, places=places))
+            made = matrix.targets(household=household, other_household=other_household, places=places)
+            # Two apps naming the same target would silently test one app's route with the
+            # other's record (whose number may exist on one database and not another).
+            clash = sorted(set(made) & set(extra))
+            assert not clash, f"{matrix.__name__} names targets another app already named: {clash}"
+            extra.update(made)
     return Target(
         household=household.household_id, person=person.person_id, member_key=member_key(person),
         reveal_key=person_reveal_key(person), income_item=household.ledger.order_by("pk").first().pk,

@@ -97,7 +97,7 @@ def core_targets(*, household, other_household, places) -> dict:
 # --- assignment, coverage, public boards (C) ---
 from neisheng.accounts.access import GRID_ASSIGN
 
-_RUN = "/grid/assignments/{t.extra[run]}/"
+_RUN = "/grid/assignments/{t.extra[assignment_run]}/"
 COVERAGE_ENDPOINTS: list[dict] = [
     # Coverage rows carry their division code (data-code); the lists name households and
     # cadres whose numbers begin with the village's code.
@@ -162,7 +162,7 @@ def _coverage_side(household, village) -> int:
 
 def coverage_targets(*, household, other_household, places, core: dict) -> dict:
     _coverage_side(other_household, places["other_village"])
-    return {"run": _coverage_side(household, places["village"]), "town": places["town"].code,
+    return {"assignment_run": _coverage_side(household, places["village"]), "town": places["town"].code,
             "grid_card": "grid-coverage"}
 
 

@@ -102,3 +102,16 @@ def test_a_legacy_xls_is_refused_by_the_form_and_by_the_reader(cadre_client, tmp
 ))
 def test_fuzzed_uploads(cadre_client, file):
     upload_and_check(cadre_client, *file)
+
+
+def test_a_nul_byte_quoted_in_a_problem_is_kept_on_every_database(client, make_user, places):
+    """Found by the fuzzer on PostgreSQL: a CSV row holding a NUL byte made the problem's
+    quotation unstorable in jsonb, and the upload a server error."""
+    from neisheng.engine.schema import TABLES
+
+    client.force_login(make_user("county", places["county"]))
+    header = ",".join(column.name for column in TABLES["households"].columns)
+    upload_and_check(client, ".csv", (header + "\n\x00\n").encode())
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "\x00" not in str(batch.issues)
