@@ -293,7 +293,11 @@ def test_the_offline_bar_speaks_english_on_an_english_page(site, phone, cadre, s
     phone.locator("#offline-waiting-list .offline-row").first.wait_for()
     assert han_outside_data(phone) == [], han_outside_data(phone)
     assert "Visits waiting to be sent: 1" in phone.locator("#offline-count").inner_text()
+    # Back online, the visit goes out; the test ends only once it has arrived, so that no
+    # request is still writing while the live server's database is emptied for the next.
     phone.context.set_offline(False)
+    phone.locator('#offline-count[data-count="0"]').wait_for(timeout=30_000)
+    assert Visit.objects.filter(household_id=cadre["households"][0], findings="all well").count() == 1
 
 
 def test_a_refused_visit_stays_on_the_phone_with_the_reasons(site, phone, cadre, sign_in):
