@@ -134,6 +134,14 @@ CASES = [
     ("an unknown visit status", _set("grid.visit_days.poor", 7), "grid.visit_days.poor"),
     ("a visit cadence of zero days", _set("grid.visit_days.monitored", 0), "grid.visit_days.monitored"),
     ("an empty hotline", _set("grid.hotline", " "), "grid.hotline"),
+    ("feeds not a mapping", _set("feeds", [1]), "feeds"),
+    ("an unknown feeds key", _set("feeds.accept", 0.9), "feeds.accept"),
+    ("auto_accept of one", _set("feeds.auto_accept", 1), "feeds.auto_accept"),
+    ("review above auto_accept", _set("feeds.review", 0.97), "feeds.review"),
+    ("a negative fee threshold", _set("feeds.school_fees_over", -1), "feeds.school_fees_over"),
+    ("an amount as text", _set("feeds.outpatient_month", "500"), "feeds.outpatient_month"),
+    ("illness days of zero", _set("feeds.illness_recent_days", 0), "feeds.illness_recent_days"),
+    ("school ages reversed", _set("feeds.school_age_to", 5), "feeds.school_age_to"),
     ("working_days a string", _set("cases.working_days", "yes"), "cases.working_days"),
     ("working_days missing", _drop("cases.working_days"), "cases.working_days"),
 ]
@@ -315,3 +323,19 @@ def test_cases_do_not_touch_the_shared_default():
     for _, change, _ in CASES:
         _refusal(change)
     assert defaults() == before
+
+
+def test_the_feeds_section_has_feeds_md_defaults():
+    policy = load_policy()
+    assert (policy.feeds_auto_accept, policy.feeds_review, policy.feeds_school_fees_over,
+            policy.feeds_inpatient_lifted, policy.feeds_inpatient_other, policy.feeds_outpatient_month,
+            policy.feeds_illness_recent_days, policy.feeds_disaster_loss_at_least,
+            policy.feeds_school_age_from, policy.feeds_school_age_to) == (
+        0.95, 0.5, 10000, 5000, 20000, 500, 365, 5000, 6, 15)
+
+
+def test_a_policy_stored_before_the_feeds_section_takes_its_defaults():
+    data = yaml.safe_load(default_policy_text())
+    del data["feeds"]
+    policy = policy_from_text(yaml.safe_dump(data, allow_unicode=True))
+    assert (policy.feeds_auto_accept, policy.feeds_inpatient_other) == (0.95, 20000)

@@ -46,6 +46,15 @@ GRID_NUMBERS = {
     "problem_days": (1, 366),
 }
 GRID_VISIT_STATUSES = ("monitored", "lifted")
+# feeds (feeds.md): the linkage's two probability cut-offs and the screening thresholds.
+FEEDS_PROBABILITIES = ("auto_accept", "review")
+FEEDS_AMOUNTS = ("school_fees_over", "inpatient_lifted", "inpatient_other", "outpatient_month",
+                 "disaster_loss_at_least")
+FEEDS_NUMBERS = {
+    "illness_recent_days": (1, 3660),
+    "school_age_from": (0, 30),
+    "school_age_to": (0, 30),
+}
 
 
 class PolicyError(ValueError):
@@ -123,6 +132,19 @@ class Policy:
     grid_visit_days_lifted: int = 30
     grid_problem_days: int = 30
     grid_hotline: str = "12317"
+    # Department feeds (feeds.md): a candidate pair at or above auto_accept is linked,
+    # between review and it goes to the clerical-review queue; the screening rules'
+    # thresholds in yuan and days, and the ages child_not_in_school looks for.
+    feeds_auto_accept: float = 0.95
+    feeds_review: float = 0.5
+    feeds_school_fees_over: float = 10000
+    feeds_inpatient_lifted: float = 5000
+    feeds_inpatient_other: float = 20000
+    feeds_outpatient_month: float = 500
+    feeds_disaster_loss_at_least: float = 5000
+    feeds_illness_recent_days: int = 365
+    feeds_school_age_from: int = 6
+    feeds_school_age_to: int = 15
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -159,7 +181,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review", "audit", "cases", "grid") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -204,7 +226,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads", "review", "audit", "cases", "grid",
+        "uploads", "review", "audit", "cases", "grid", "feeds",
     }
     for key in data:
         if key not in known:
@@ -345,6 +367,7 @@ def _build(data: dict, source: str) -> Policy:
              f"must be true or false, got {working_days!r}")
 
     grid = _grid_section(data.get("grid"), fail)
+    feeds = _feeds_section(data.get("feeds"), fail)
 
     return Policy(
         year=year,
@@ -377,6 +400,7 @@ def _build(data: dict, source: str) -> Policy:
         cases_min_monitoring_months=case_numbers["min_monitoring_months"],
         cases_warning_days=case_numbers["warning_days"],
         **grid,
+        **feeds,
     )
 
 
@@ -418,4 +442,41 @@ def _grid_section(grid, fail) -> dict:
             or len(str(hotline)) > 32:
         fail("grid.hotline", f"应为电话号码文字,实为 {hotline!r}", f"must be a phone number as text, got {hotline!r}")
     fields["grid_hotline"] = str(hotline).strip()
+    return fields
+
+
+def _feeds_section(feeds, fail) -> dict:
+    """The `feeds:` section as Policy's feeds_* fields; a policy stored before it takes
+    the built-in defaults, as for `grid:`."""
+    if feeds is None:
+        feeds = yaml.safe_load(default_policy_text())["feeds"]
+    if not isinstance(feeds, dict):
+        fail("feeds", "应为键值对", "must be a mapping")
+    known = (*FEEDS_PROBABILITIES, *FEEDS_AMOUNTS, *FEEDS_NUMBERS)
+    for unknown in feeds:
+        if unknown not in known:
+            fail(f"feeds.{unknown}", "未知的键", f"unknown key (known: {', '.join(known)})")
+    fields = {}
+    for key in FEEDS_PROBABILITIES:
+        value = feeds.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            fail(f"feeds.{key}", f"应为 0 与 1 之间的概率,实为 {value!r}",
+                 f"must be a probability between 0 and 1, got {value!r}")
+        fields[f"feeds_{key}"] = float(value)
+    if fields["feeds_review"] >= fields["feeds_auto_accept"]:
+        fail("feeds.review", "应小于 auto_accept", "must be less than auto_accept")
+    for key in FEEDS_AMOUNTS:
+        value = feeds.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100_000_000:
+            fail(f"feeds.{key}", f"应为不小于 0 的金额(元),实为 {value!r}",
+                 f"must be an amount in yuan, at least 0, got {value!r}")
+        fields[f"feeds_{key}"] = float(value)
+    for key, (low, high) in FEEDS_NUMBERS.items():
+        value = feeds.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail(f"feeds.{key}", f"应为 {low}–{high} 的整数,实为 {value!r}",
+                 f"must be a whole number {low}–{high}, got {value!r}")
+        fields[f"feeds_{key}"] = value
+    if fields["feeds_school_age_to"] < fields["feeds_school_age_from"]:
+        fail("feeds.school_age_to", "不应小于 school_age_from", "must not be less than school_age_from")
     return fields

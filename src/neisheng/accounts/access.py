@@ -56,6 +56,11 @@ VISITS_RECORD = "visits.record"
 PROBLEMS_RAISE = "problems.raise"
 PROBLEMS_RESOLVE = "problems.resolve"
 PROBLEMS_REVIEW = "problems.review"
+# Department feeds (issue 12, feeds.md): a department's clerk uploads and reviews the
+# pairs the linkage was unsure of; officers decide the findings and act on them.
+FEEDS_UPLOAD = "feeds.upload"
+FEEDS_REVIEW = "feeds.review"
+FINDINGS_DECIDE = "findings.decide"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -85,6 +90,9 @@ CAPABILITIES = {
     PROBLEMS_RAISE: _("登记问题台账"),
     PROBLEMS_RESOLVE: _("整改问题并上传佐证"),
     PROBLEMS_REVIEW: _("审核整改：销号或退回重新整改"),
+    FEEDS_UPLOAD: _("上传部门比对数据"),
+    FEEDS_REVIEW: _("人工核对疑似匹配：确认或否定"),
+    FINDINGS_DECIDE: _("处理部门筛查线索：确认、排除、立案或写入收支台账"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
@@ -101,14 +109,15 @@ _CASE_STEPS = frozenset({
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
-                             CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN} | _GRID_OFFICER,
+                             CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN, FEEDS_UPLOAD,
+                             FEEDS_REVIEW, FINDINGS_DECIDE} | _GRID_OFFICER,
     Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
-                           CASES_REJECT, MEASURES_ASSIGN} | _GRID_OFFICER,
+                           CASES_REJECT, MEASURES_ASSIGN, FINDINGS_DECIDE} | _GRID_OFFICER,
     Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
                               CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN} | _VISITOR,
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
                                 CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
-    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT}),
+    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
     Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ}),
     Role.RESEARCHER: frozenset(),

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "neisheng.cases",
     "neisheng.grid",
     "neisheng.problems",
+    "neisheng.feeds",
     "neisheng.visits",
 ]
 
