@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "neisheng.transfers.commands",
     "neisheng.accounts.commands",
     "neisheng.monitoring.commands",
+    "neisheng.cli.feed",
 )
 
 __all__ = ["COMMAND_MODULES", "UserError", "main"]

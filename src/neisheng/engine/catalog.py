@@ -301,7 +301,7 @@ def _cell_name(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-def _check_workbook(path: Path) -> None:
+def check_workbook(path: Path) -> None:
     """Refuse a workbook whose parts would inflate beyond reason or whose sheets reach
     beyond the columns and rows a registry table can have, before any of it is read whole.
     Every part is scanned (not only the first sheet's), so no relationship trick can point
@@ -359,6 +359,9 @@ def _check_workbook(path: Path) -> None:
             )
 
 
+_check_workbook = check_workbook  # the name grid.imports and older callers use
+
+
 def _read_excel(path: Path) -> pa.Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -375,7 +378,7 @@ def _read_excel(path: Path) -> pa.Table:
         raise SnapshotFileError(
             path, "不是 Excel 工作簿(.xlsx)", "not an Excel workbook (.xlsx)"
         )
-    _check_workbook(path)
+    check_workbook(path)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         return _stream_sheet(sheet)
@@ -493,7 +496,7 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
                 return None
 
 
-def _read_csv(path: Path) -> pa.Table:
+def _read_csv(path: Path, keep_blank_rows: bool = False) -> pa.Table:
     encoding = _csv_encoding(path)
     # pyarrow reads "utf8" natively (and skips its BOM); any other name is transcoded.
     arrow_encoding = "utf8" if encoding == "utf-8" else encoding
@@ -522,6 +525,9 @@ def _read_csv(path: Path) -> pa.Table:
             strings_can_be_null=True,
             null_values=[""],
         ),
+        # An empty line kept as an empty row, as the Excel reader keeps an empty row
+        # between records, so a reader can number rows as a spreadsheet shows them.
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=not keep_blank_rows),
     )
 
 
@@ -554,9 +560,11 @@ def _read_parquet(path: Path) -> pa.Table:
         ) from exc
 
 
-def read_file_data(path: Path) -> pa.Table:
+def read_file_data(path: Path, *, keep_blank_rows: bool = False) -> pa.Table:
     """A table file's cells as found, under its own headers: read once, then matched to a
-    contract table by `raw_table` (an upload tries several tables on one reading)."""
+    contract table by `raw_table` (an upload tries several tables on one reading).
+    `keep_blank_rows` keeps a CSV's empty lines as empty rows (a workbook's empty rows
+    between records are always kept), for readers that number rows themselves."""
     from python_calamine import CalamineError
 
     path = Path(path)
@@ -569,7 +577,7 @@ def read_file_data(path: Path) -> pa.Table:
         if suffix == ".parquet":
             return _read_parquet(path)
         if suffix == ".csv":
-            return _read_csv(path)
+            return _read_csv(path, keep_blank_rows)
         if suffix in EXCEL_SUFFIXES:
             return _read_excel(path)
         raise SnapshotFileError(

@@ -37,6 +37,7 @@ class DemoReport:
     seconds: dict[str, float] = field(default_factory=dict)
     workflows: DemoWorkflows | None = None
     grid: DemoGrid | None = None
+    feeds: object | None = None  # web.demo_feeds.DemoFeeds
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -87,9 +88,16 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     seconds["grid"] = sum(grid.seconds.values())
     for line in grid.lines():
         say(line)
+    from neisheng.web.demo_feeds import demo_feeds_build
+
+    feeds = demo_feeds_build(home=home, logins=logins, say=say)
+    seconds["feeds"] = sum(feeds.seconds.values())
+    for line in feeds.lines():
+        say(line)
     report = _report(tables, logins, seconds)
     report.workflows = workflows
     report.grid = grid
+    report.feeds = feeds
     return report
 
 
