@@ -15,22 +15,12 @@ pytestmark = pytest.mark.spark
 @pytest.fixture(scope="module")
 def spark():
     require_java()
-    from pyspark.sql import SparkSession
-    from splink.backends.spark import similarity_jar_location
+    from neisheng.engine.backend import spark_session
 
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("neisheng-linkage-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        # Splink's Jaro-Winkler and Damerau-Levenshtein functions for Spark SQL.
-        .config("spark.jars", similarity_jar_location())
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    # The engine's one session (monitoring's Spark tests share it), which carries Splink's
+    # similarity functions whichever test starts it first.
+    session = spark_session()
+    return session
 
 
 def test_spark_gives_the_same_outcome_for_every_row(spark):

@@ -10,21 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlencode
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods
 
 from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.cases import selectors
 from neisheng.cases.models import State
 from neisheng.platform import scope
 from neisheng.platform.charts import Bar, Cell, DashboardCard, cells
-from neisheng.platform.exports import dashboard_card_export
-from neisheng.platform.extensions import DashboardSource, dashboard_source_add
+from neisheng.registry.dashboard_cards import AppDashboard
 from neisheng.registry.models import Division
-from neisheng.registry.selectors.tree import division_chosen
 
 BY_STATE = "cases-by-state"
 OVERDUE = "cases-overdue"
@@ -104,23 +100,7 @@ def overdue_card(user, division: Division | None) -> DashboardCard:
 CARDS = {BY_STATE: by_state_card, OVERDUE: overdue_card}
 
 
-def cases_cards(request, division_code: str) -> list[DashboardCard]:
-    user = request.user
-    try:
-        division = division_chosen(user, division_code or "")
-    except Http404:
-        return []
-    return [make(user, division) for make in CARDS.values()]
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def card_export(request, key):
-    def card_for(key, code):
-        make = CARDS.get(key)
-        return None if make is None else make(request.user, division_chosen(request.user, code))
-
-    return dashboard_card_export(request, key=key, card_for=card_for, object_type="case_dashboard")
-
-
-def register() -> None:
-    dashboard_source_add(DashboardSource(name="cases", cards=cases_cards, order=40))
+DASHBOARD = AppDashboard(name="cases", cards=CARDS, order=40, object_type="case_dashboard")
+cases_cards = DASHBOARD.cards_for
+card_export = DASHBOARD.card_export
+register = DASHBOARD.register

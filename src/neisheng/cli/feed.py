@@ -59,11 +59,11 @@ def _read_snapshot(snapshot: Path) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from neisheng.engine.backend import _parquet_in_contract_types
+    from neisheng.engine.backend import parquet_in_contract_types
     from neisheng.engine.catalog import SnapshotFileError
     from neisheng.engine.validation import SnapshotInvalid, load_snapshot
 
-    paths = _parquet_in_contract_types(snapshot)
+    paths = parquet_in_contract_types(snapshot)
     if paths is not None:
         try:
             return {name: pq.read_table(path) for name, path in paths.items()}

@@ -18,10 +18,31 @@ ENGINES = ("duckdb", "spark")
 OUTPUTS = ("household_results", "measures", "region_summary")
 
 
+def spark_session():
+    """The one Spark session of the engine (local mode unless NEISHENG_SPARK_MASTER names a
+    cluster): monitoring through Ibis and the feeds' linkage through Splink share it, so
+    it carries Splink's Jaro-Winkler and Damerau-Levenshtein functions for Spark SQL."""
+    import os
+
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    spark = (
+        SparkSession.builder.master(os.environ.get("NEISHENG_SPARK_MASTER", "local[*]"))
+        .appName("neisheng")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", os.environ.get("NEISHENG_SPARK_PARTITIONS", "8"))
+        .config("spark.jars", similarity_jar_location())
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
 def connect(engine: str = "duckdb"):
     """An Ibis backend: embedded DuckDB, or Spark (local mode unless
     NEISHENG_SPARK_MASTER names a cluster)."""
-    import os
 
     import ibis
 
@@ -32,22 +53,12 @@ def connect(engine: str = "duckdb"):
         con.raw_sql("SET preserve_insertion_order = false")
         return con
     if engine == "spark":
-        from pyspark.sql import SparkSession
-
-        spark = (
-            SparkSession.builder.master(os.environ.get("NEISHENG_SPARK_MASTER", "local[*]"))
-            .appName("neisheng")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", os.environ.get("NEISHENG_SPARK_PARTITIONS", "8"))
-            .getOrCreate()
-        )
-        spark.sparkContext.setLogLevel("ERROR")
+        spark = spark_session()
         return ibis.pyspark.connect(spark)
     raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
 
 
-def _parquet_in_contract_types(directory: Path) -> dict[str, Path] | None:
+def parquet_in_contract_types(directory: Path) -> dict[str, Path] | None:
     """The four Parquet files when each has the contract's columns and types (read from
     the footer only), so a large snapshot goes straight to the engine."""
     paths = {}
@@ -74,7 +85,7 @@ def open_snapshot(con, directory: Path, *, validate: bool = False):
     place; any other snapshot, or `validate=True`, goes through full validation first and
     raises SnapshotInvalid naming every problem."""
     directory = Path(directory)
-    paths = None if validate else _parquet_in_contract_types(directory)
+    paths = None if validate else parquet_in_contract_types(directory)
     if paths is not None:
         tables = {name: con.read_parquet(path, table_name=f"snapshot_{name}") for name, path in paths.items()}
         divisions = pq.read_table(paths["divisions"])

@@ -359,7 +359,6 @@ def check_workbook(path: Path) -> None:
             )
 
 
-_check_workbook = check_workbook  # the name grid.imports and older callers use
 
 
 def _read_excel(path: Path) -> pa.Table:
@@ -442,7 +441,7 @@ def _stream_sheet(sheet) -> pa.Table:
     return pa.table({name: pa.chunked_array(parts, pa.string()) for name, parts in chunks.items()})
 
 
-def _csv_encoding(path: Path) -> str:
+def csv_encoding(path: Path) -> str:
     """The file's encoding, decided from all of it: UTF-8 if every byte decodes as UTF-8,
     else GB18030 (spreadsheets saved as CSV on Chinese Windows), which must then decode
     every byte too. Deciding from the header alone misreads an English-header GB18030 file.
@@ -497,7 +496,7 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
 
 
 def _read_csv(path: Path, keep_blank_rows: bool = False) -> pa.Table:
-    encoding = _csv_encoding(path)
+    encoding = csv_encoding(path)
     # pyarrow reads "utf8" natively (and skips its BOM); any other name is transcoded.
     arrow_encoding = "utf8" if encoding == "utf-8" else encoding
     read_options = pacsv.ReadOptions(encoding=arrow_encoding, block_size=CSV_BLOCK_BYTES)

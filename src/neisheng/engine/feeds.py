@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from neisheng.engine.catalog import SnapshotFileError, _csv_encoding, read_file_data
+from neisheng.engine.catalog import SnapshotFileError, csv_encoding, read_file_data
 
 # How a column's text becomes a value (see `feed_read`):
 #   text    any text (stripped); required columns must not be empty
@@ -559,7 +559,7 @@ def _ragged_rows(path: Path, problems: _Problems) -> None:
     import csv
 
     try:
-        encoding = _csv_encoding(path)
+        encoding = csv_encoding(path)
         with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as fh:
             reader = csv.reader(fh)
             width = len(next(reader, []))

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods
 
 from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.engine.screening import RULES
 from neisheng.feeds import finding_selectors as selectors
 from neisheng.platform import scope
 from neisheng.platform.charts import Bar, Cell, DashboardCard, cells
-from neisheng.platform.exports import dashboard_card_export
-from neisheng.platform.extensions import DashboardSource, dashboard_source_add
+from neisheng.registry.dashboard_cards import AppDashboard
 from neisheng.registry.models import Division
-from neisheng.registry.selectors.tree import division_chosen
 
 BY_RULE = "findings-by-rule"
 
@@ -79,23 +75,7 @@ def by_rule_card(user, division: Division | None) -> DashboardCard:
 CARDS = {BY_RULE: by_rule_card}
 
 
-def findings_cards(request, division_code: str) -> list[DashboardCard]:
-    user = request.user
-    try:
-        division = division_chosen(user, division_code or "")
-    except Http404:
-        return []
-    return [make(user, division) for make in CARDS.values()]
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def card_export(request, key):
-    def card_for(key, code):
-        make = CARDS.get(key)
-        return None if make is None else make(request.user, division_chosen(request.user, code))
-
-    return dashboard_card_export(request, key=key, card_for=card_for, object_type="finding_dashboard")
-
-
-def register() -> None:
-    dashboard_source_add(DashboardSource(name="findings", cards=findings_cards, order=47))
+DASHBOARD = AppDashboard(name="findings", cards=CARDS, order=47, object_type="finding_dashboard")
+findings_cards = DASHBOARD.cards_for
+card_export = DASHBOARD.card_export
+register = DASHBOARD.register

@@ -1,42 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from neisheng.feeds.models import FEED_TYPE_CHOICES
-from neisheng.transfers.forms import ACCEPTED_SUFFIXES
-from neisheng.transfers.uploads import too_large_message, upload_limit
+from neisheng.transfers.forms import ACCEPTED_SUFFIXES, SpreadsheetUploadForm
 
 
-class FeedUploadForm(forms.Form):
+class FeedUploadForm(SpreadsheetUploadForm):
     feed_type = forms.ChoiceField(label=_("数据类型"), choices=[("", _("请选择")), *FEED_TYPE_CHOICES])
     file = forms.FileField(
         label=_("文件"),
         help_text=_("Excel 工作簿(.xlsx)或 CSV 文件;第一行为表头,中文或英文列名"),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
     )
-
-    def __init__(self, *args, too_large: bool = False, **kwargs):
-        """`too_large`: the upload handler skipped the file for its size
-        (transfers/uploads.py), so the form says why instead of "required"."""
-        super().__init__(*args, **kwargs)
-        self.too_large = too_large
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.too_large:
-            self.errors.pop("file", None)
-            self.add_error("file", too_large_message())
-        return cleaned
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > upload_limit():
-            raise forms.ValidationError(too_large_message())
-        if Path(upload.name).suffix.lower() not in ACCEPTED_SUFFIXES:
-            raise forms.ValidationError(_("只能上传 Excel 工作簿(.xlsx)或 CSV 文件"))
-        if upload.size == 0:
-            raise forms.ValidationError(_("文件是空的"))
-        return upload

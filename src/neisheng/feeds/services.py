@@ -29,7 +29,7 @@ from neisheng.divisions import PREFIX_LENGTH, level_of
 from neisheng.engine.feeds import FEED_TYPES, FeedFileError, feed_read
 from neisheng.feeds.models import ISSUES_KEPT, Feed, FeedRow, Finding, ReviewState
 from neisheng.platform import scope
-from neisheng.transfers.services import _without_nul
+from neisheng.transfers.services import without_nul
 from neisheng.transfers.uploads import upload_limit
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def feed_upload(*, user, uploaded_file: UploadedFile, feed_type: str) -> Feed:
         table = feed_read(Path(feed.file.path), feed_type, file_name=name, max_problems=ISSUES_KEPT)
     except FeedFileError as refused:
         feed.status = Feed.Status.REJECTED
-        feed.issues = _without_nul([_problem_dict(p) for p in refused.problems[:ISSUES_KEPT]])
+        feed.issues = without_nul([_problem_dict(p) for p in refused.problems[:ISSUES_KEPT]])
         feed.issues_total = max(refused.total, len(refused.problems))
     else:
         feed.status = Feed.Status.PENDING

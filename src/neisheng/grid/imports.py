@@ -129,7 +129,7 @@ def workbook_rows(path: Path) -> tuple[dict, list[Problem]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    from neisheng.engine.catalog import CFB_MAGIC, ZIP_MAGIC, SnapshotFileError, _check_workbook
+    from neisheng.engine.catalog import CFB_MAGIC, ZIP_MAGIC, SnapshotFileError, check_workbook
 
     with open(path, "rb") as fh:
         magic = fh.read(8)
@@ -140,7 +140,7 @@ def workbook_rows(path: Path) -> tuple[dict, list[Problem]]:
         raise WorkbookUnreadable("不是 Excel 工作簿（.xlsx） / not an Excel workbook (.xlsx)")
     try:
         # The registry upload's guard: every part measured before anything is inflated.
-        _check_workbook(path)
+        check_workbook(path)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except SnapshotFileError as error:
         raise WorkbookUnreadable(f"{error.message_zh} / {error.message_en}") from None

@@ -12,17 +12,9 @@ from neisheng.transfers.uploads import too_large_message, upload_limit
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("文件"),
-        help_text=_("Excel 工作簿(.xlsx)或 CSV;第一行为表头(中文或英文列名)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
-    )
-    table = forms.ChoiceField(
-        label=_("表"),
-        choices=[("", _("按表头自动识别")), *UPLOAD_TABLES.items()],
-        required=False,
-    )
+class SpreadsheetUploadForm(forms.Form):
+    """A form with a `file` field taking one workbook or CSV within the upload limit:
+    registry uploads and department feeds."""
 
     def __init__(self, *args, too_large: bool = False, **kwargs):
         """`too_large`: the upload handler skipped the file for its size (uploads.py), so
@@ -46,3 +38,17 @@ class UploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("文件是空的"))
         return upload
+
+
+class UploadForm(SpreadsheetUploadForm):
+    file = forms.FileField(
+        label=_("文件"),
+        help_text=_("Excel 工作簿(.xlsx)或 CSV;第一行为表头(中文或英文列名)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
+    )
+    table = forms.ChoiceField(
+        label=_("表"),
+        choices=[("", _("按表头自动识别")), *UPLOAD_TABLES.items()],
+        required=False,
+    )
+

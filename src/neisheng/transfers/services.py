@@ -41,7 +41,7 @@ def _record_check(batch: ImportBatch, check: UploadCheck) -> None:
     (transfers.changes) for the preview to page through."""
     batch.table = check.table or batch.table
     batch.rows = check.rows
-    batch.issues = _without_nul(check.issue_dicts(limit=ISSUES_KEPT))
+    batch.issues = without_nul(check.issue_dicts(limit=ISSUES_KEPT))
     batch.issues_total = len(check.issues)
     batch.to_create = len(check.to_create)
     batch.to_update = len(check.to_update)
@@ -50,15 +50,15 @@ def _record_check(batch: ImportBatch, check: UploadCheck) -> None:
     changes_write(batch, check)
 
 
-def _without_nul(value):
+def without_nul(value):
     """A problem quotes the bad bytes it saw; PostgreSQL's jsonb refuses the NUL character
     (SQLite keeps it), so it is written as the two characters "\\0" on every database."""
     if isinstance(value, str):
         return value.replace("\x00", "\\0")
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [without_nul(v) for v in value]
     if isinstance(value, dict):
-        return {k: _without_nul(v) for k, v in value.items()}
+        return {k: without_nul(v) for k, v in value.items()}
     return value
 
 

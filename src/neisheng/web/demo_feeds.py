@@ -54,6 +54,10 @@ NOT_IN_REGISTRY = (("欧阳振宇", "1979-03-14"), ("司马红霞", "1988-11-02"
                    ("上官秀琴", "1992-01-30"), ("端木建军", "1970-09-09"))
 
 
+class ShortOfHouseholds(LookupError):
+    pass
+
+
 @dataclass
 class DemoFeeds:
     """What the feeds' build made, for the summary, and the seconds each part took."""
@@ -71,12 +75,17 @@ class DemoFeeds:
     ledger_written: int = 0
     review_accepted: int = 0
     review_rejected: int = 0
+    # Set when the county is too small for the feeds' plan (a demo of a few dozen
+    # households): the demo goes on without feeds and says so.
+    skipped: str = ""
     review_waiting: int = 0
     folder: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The summary printed before the browser opens."""
+        if self.skipped:
+            return [f"部门数据 department feeds: 未生成 not built ({self.skipped})"]
         match = ", ".join(f"{k} {v}" for k, v in self.by_match.items())
         rules = ", ".join(f"{k} {v}" for k, v in self.findings_by_rule.items())
         return [
@@ -209,7 +218,7 @@ class Registry:
                 continue
             self.used_households.add(m.household_id)
             return m
-        raise LookupError("演示县的农户不够 / the demo county has too few households for its feeds")
+        raise ShortOfHouseholds("演示县的农户不够 / the demo county has too few households for its feeds")
 
 
 # --------------------------------------------------------------------------- the files
@@ -503,8 +512,11 @@ def demo_feeds_build(*, home: Path, logins: list[dict], say: Callable[[str], Non
         made.seconds[name] = made.seconds.get(name, 0.0) + now - clock
         clock = now
 
-    with transaction.atomic():
-        _build(home=home, users=users, made=made, lap=lap, say=say)
+    try:
+        with transaction.atomic():
+            _build(home=home, users=users, made=made, lap=lap, say=say)
+    except ShortOfHouseholds as short:
+        return DemoFeeds(skipped=str(short))
     return made
 
 
