@@ -29,7 +29,7 @@ from neisheng.cases.models import Channel, MonitoringCase
 from neisheng.cases.selectors import open_case_for
 from neisheng.cases.services import case_report
 from neisheng.engine.feeds import DEPARTMENTS, FEED_TYPES
-from neisheng.engine.schema import ITEM_LABELS
+from neisheng.engine.schema import ITEM_LABELS, SOURCE_LABELS
 from neisheng.feeds.finding_selectors import finding_ledger_amounts
 from neisheng.feeds.models import Finding, FindingState
 from neisheng.feeds.workflow import FINDING_WORKFLOW
@@ -120,14 +120,21 @@ def finding_case_open(*, finding: Finding, user, on: dt.date) -> MonitoringCase:
 
 def ledger_preview(finding: Finding) -> list[dict]:
     """The (year, item, amount) the department's rows say, and what the household's
-    ledger holds for the same year, item and department today: what a write would do."""
+    ledger holds for the same year and item today (the department's own row, which a write
+    updates, and the other sources' rows, which it leaves): what a write would do."""
     source = FEED_TYPES[finding.feed.feed_type].department
     planned = []
     for (year, item), amount in _amounts(finding).items():
-        existing = (IncomeItem.objects.filter(household_id=finding.household_id, year=year, item=item,
-                                              source=source).order_by("pk").first())
+        same_item = list(IncomeItem.objects.filter(household_id=finding.household_id, year=year, item=item)
+                         .order_by("pk"))
+        existing = next((row for row in same_item if row.source == source), None)
+        # Rows of the same item from other sources (the survey's) stay as they are; the
+        # officer sees them here, so money counted twice is corrected on the household page.
+        others = [{"amount": row.amount, "source_label": SOURCE_LABELS.get(row.source, row.source)}
+                  for row in same_item if row.source != source]
         planned.append({"year": year, "item": item, "amount": amount, "source": source, "existing": existing,
-                        "item_label": ITEM_LABELS.get(item, item), "source_label": DEPARTMENTS.get(source, source)})
+                        "others": others, "item_label": ITEM_LABELS.get(item, item),
+                        "source_label": DEPARTMENTS.get(source, source)})
     return planned
 
 

@@ -140,16 +140,23 @@ def test_the_ledger_write_shows_the_amounts_then_writes_them_once_with_the_depar
     finding = _assistance_finding(household)
     services.finding_confirm(finding=finding, user=users["town"], on=today)
     year = today.year - 1
+    # The survey's own row of the same item is shown beside the department's amount and left alone.
+    survey = IncomeItem.objects.create(household=household, year=year, item="dibao", amount=Decimal(900),
+                                       source="survey")
     client.force_login(users["town"])
     preview = lxml.html.document_fromstring(client.get(f"/feeds/findings/{finding.pk}/ledger/").content.decode())
     planned = preview.xpath('//tr[contains(@class, "ledger-planned")]')
     assert [(r.get("data-year"), r.get("data-item")) for r in planned] == [(str(year), "dibao")]
     assert "1,240" in planned[0].text_content() and "民政" in planned[0].text_content()
+    others = planned[0].xpath('.//td[contains(@class, "ledger-others")]')[0].text_content()
+    assert "900" in others and "入户采集" in others
     assert not IncomeItem.objects.filter(household=household, source="civil_affairs").exists()
     response = client.post(f"/feeds/findings/{finding.pk}/ledger/", {"on": str(today)})
     assert response.status_code == 302
     item = IncomeItem.objects.get(household=household, source="civil_affairs")
     assert (item.year, item.item, item.amount) == (year, "dibao", Decimal("1240.00"))
+    survey.refresh_from_db()
+    assert (survey.amount, survey.source) == (Decimal("900.00"), "survey")
     record = item.history.get()
     assert record.history_user == users["town"] and record.history_change_reason == services.LEDGER_CHANGE_REASON
     finding.refresh_from_db()
