@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from neisheng.engine.feeds import FEED_TYPES, MATCH_KINDS
+from neisheng.engine.feeds import DEPARTMENTS, FEED_TYPES, MATCH_KINDS
 from neisheng.engine.screening import RULES
 
 # At most this many problems of a refused file are kept (every one is counted), as for
@@ -79,6 +79,11 @@ class Feed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_feed_type_display()})"
+
+    @property
+    def department_label(self) -> str:
+        """The department's name in the reader's language (engine.feeds.DEPARTMENTS)."""
+        return gettext(DEPARTMENTS.get(self.department, self.department))
 
 
 class ReviewState(models.TextChoices):
