@@ -251,6 +251,33 @@ _POST_AGAIN = """async ({key, household, visited_on}) => {
 }"""
 
 
+def test_a_server_error_is_tried_again_within_seconds(site, phone, cadre, sign_in):
+    """A busy or restarting server answers 503 once: the visit stays on the phone and is
+    sent again a few seconds later by itself, not at the next two-minute round."""
+    household = cadre["households"][0]
+    sign_in(phone, cadre["account"])
+    _week_kept(phone, site, cadre["households"])
+    phone.context.set_offline(True)
+    _record(phone, site, household, findings="户主外出务工，家中老人身体尚可")
+
+    answered = []
+
+    def busy_once(route):
+        if route.request.method == "POST" and not answered:
+            answered.append(503)
+            route.fulfill(status=503, content_type="application/json", body='{"detail": "busy"}')
+        else:
+            answered.append("sent")
+            route.continue_()
+
+    phone.route("**/api/visits/", busy_once)
+    phone.context.set_offline(False)
+    phone.locator('#offline-count[data-count="0"]').wait_for(timeout=15_000)
+    assert answered[0] == 503 and "sent" in answered
+    visit = Visit.objects.get(household_id=household)
+    assert visit.findings == "户主外出务工，家中老人身体尚可"
+
+
 def test_a_page_opened_offline_comes_from_the_phone(site, phone, cadre, sign_in):
     """The week, a household's form never opened before and the queue open with no network,
     from the worker's cache; online again, the week comes from the server."""

@@ -8,7 +8,7 @@
      queue; no network → it waits; refused (400) → it stays, with the server's reasons.
      Nothing is ever dropped without the user asking.
    - The queue is sent on `online`, on every page load, from "send now" and every two
-     minutes while something waits; one send at a time (a lock shared by the tabs), and
+     minutes while something waits (after a server error: again within 3, 10 and 30 s); one send at a time (a lock shared by the tabs), and
      the idempotency key makes a retried send harmless on the server.
    - The week page asks the worker to keep each household's form (a.week-household).
    Every word shown comes from the include's data-t-* attributes (translated by the
@@ -25,6 +25,12 @@
   const MAX_SIDE = 1600;
   const JPEG_QUALITY = 0.85;
   const RETRY_MS = 2 * 60 * 1000;
+  // After a server error (a restart, a busy database) the queue is tried again soon,
+  // then less and less often, up to the two-minute cadence: the cadre standing at the
+  // door sees the visit arrive instead of waiting two minutes for a passing hiccup.
+  const SOON_MS = [3000, 10000, 30000];
+  let serverErrorsInARow = 0;
+  let soonTimer = null;
   const SENT_KEPT_MS = 7 * 24 * 3600 * 1000;
   const USER = bar.dataset.user || "";
   const USERNAME = bar.dataset.username || "";
@@ -290,9 +296,24 @@
         if (!record || record.state === "sent") continue;
         const outcome = await sendOne(record);
         if (record.idempotency_key === shownKey) showResult(record);
-        if (outcome === "network" || outcome === "auth" || outcome === "server") break;
+        if (outcome === "server") {
+          retrySoon();
+          break;
+        }
+        serverErrorsInARow = 0;
+        if (outcome === "network" || outcome === "auth") break;
       }
     }).then(render, render);
+  }
+
+  function retrySoon() {
+    if (soonTimer !== null || serverErrorsInARow >= SOON_MS.length) return;
+    const wait = SOON_MS[serverErrorsInARow];
+    serverErrorsInARow += 1;
+    soonTimer = setTimeout(() => {
+      soonTimer = null;
+      if (navigator.onLine) sendQueue();
+    }, wait);
   }
 
   /* ---------- what the user sees ---------- */
