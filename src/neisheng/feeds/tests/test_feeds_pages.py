@@ -39,6 +39,9 @@ def applied(clerk, two_alive):
     return feed_apply(feed=feed, user=clerk)
 
 
+# The job worker closes the connection between tasks (django-tasks-db), which on
+# PostgreSQL ends a test's rolled-back transaction: this test commits instead.
+@pytest.mark.django_db(transaction=True)
 def test_a_department_clerk_uploads_and_applies_a_feed(client, clerk, two_alive):
     client.force_login(clerk)
     page = client.get("/feeds/upload/")
