@@ -142,6 +142,15 @@ CASES = [
     ("an amount as text", _set("feeds.outpatient_month", "500"), "feeds.outpatient_month"),
     ("illness days of zero", _set("feeds.illness_recent_days", 0), "feeds.illness_recent_days"),
     ("school ages reversed", _set("feeds.school_age_to", 5), "feeds.school_age_to"),
+    ("measures not a mapping", _set("measures", 30), "measures"),
+    ("an unknown measures key", _set("measures.days", 30), "measures.days"),
+    ("first_measure_days zero", _set("measures.first_measure_days", 0), "measures.first_measure_days"),
+    ("evaluation_min_households one", _set("measures.evaluation_min_households", 1),
+     "measures.evaluation_min_households"),
+    ("an unknown coverage status", _set("measures.coverage_statuses", ["poor"]), "measures.coverage_statuses"),
+    ("no coverage status", _set("measures.coverage_statuses", []), "measures.coverage_statuses"),
+    ("a confidence of one", _set("measures.evaluation_confidence", 1), "measures.evaluation_confidence"),
+    ("a trim of one half", _set("measures.evaluation_trim", 0.5), "measures.evaluation_trim"),
     ("working_days a string", _set("cases.working_days", "yes"), "cases.working_days"),
     ("working_days missing", _drop("cases.working_days"), "cases.working_days"),
 ]
@@ -339,3 +348,10 @@ def test_a_policy_stored_before_the_feeds_section_takes_its_defaults():
     del data["feeds"]
     policy = policy_from_text(yaml.safe_dump(data, allow_unicode=True))
     assert (policy.feeds_auto_accept, policy.feeds_inpatient_other) == (0.95, 20000)
+
+
+def test_the_measures_section_has_its_defaults():
+    policy = load_policy()
+    assert (policy.measures_first_measure_days, policy.measures_coverage_statuses,
+            policy.measures_evaluation_min_households, policy.measures_evaluation_confidence,
+            policy.measures_evaluation_trim) == (30, ("lifted", "monitored"), 30, 0.95, 0.02)

@@ -50,6 +50,12 @@ GRID_VISIT_STATUSES = ("monitored", "lifted")
 FEEDS_PROBABILITIES = ("auto_accept", "review")
 FEEDS_AMOUNTS = ("school_fees_over", "inpatient_lifted", "inpatient_other", "outpatient_month",
                  "disaster_loss_at_least")
+# measures (issue 13): the first measure's deadline and the evaluation's numbers.
+MEASURES_NUMBERS = {
+    "first_measure_days": (1, 366),
+    "evaluation_min_households": (2, 100_000),
+}
+MEASURES_STATUSES = ("lifted", "monitored", "general")
 FEEDS_NUMBERS = {
     "illness_recent_days": (1, 3660),
     "school_age_from": (0, 30),
@@ -145,6 +151,16 @@ class Policy:
     feeds_illness_recent_days: int = 365
     feeds_school_age_from: int = 6
     feeds_school_age_to: int = 15
+    # Assistance measures (issue 13): a monitored household gets its first measure within
+    # first_measure_days of the county approval; the coverage targets count households of
+    # these statuses; the evaluation cautions below evaluation_min_households on either
+    # side, gives intervals at evaluation_confidence and leaves out comparison households
+    # whose propensity lies outside [evaluation_trim, 1 − evaluation_trim].
+    measures_first_measure_days: int = 30
+    measures_coverage_statuses: tuple[str, ...] = ("lifted", "monitored")
+    measures_evaluation_min_households: int = 30
+    measures_evaluation_confidence: float = 0.95
+    measures_evaluation_trim: float = 0.02
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -181,7 +197,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds", "measures") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -226,7 +242,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads", "review", "audit", "cases", "grid", "feeds",
+        "uploads", "review", "audit", "cases", "grid", "feeds", "measures",
     }
     for key in data:
         if key not in known:
@@ -368,6 +384,7 @@ def _build(data: dict, source: str) -> Policy:
 
     grid = _grid_section(data.get("grid"), fail)
     feeds = _feeds_section(data.get("feeds"), fail)
+    measures = _measures_section(data.get("measures"), fail)
 
     return Policy(
         year=year,
@@ -401,6 +418,7 @@ def _build(data: dict, source: str) -> Policy:
         cases_warning_days=case_numbers["warning_days"],
         **grid,
         **feeds,
+        **measures,
     )
 
 
@@ -479,4 +497,41 @@ def _feeds_section(feeds, fail) -> dict:
         fields[f"feeds_{key}"] = value
     if fields["feeds_school_age_to"] < fields["feeds_school_age_from"]:
         fail("feeds.school_age_to", "不应小于 school_age_from", "must not be less than school_age_from")
+    return fields
+
+
+def _measures_section(measures, fail) -> dict:
+    """The `measures:` section as Policy's measures_* fields; a policy stored before it
+    takes the built-in defaults, as for `grid:`."""
+    if measures is None:
+        measures = yaml.safe_load(default_policy_text())["measures"]
+    if not isinstance(measures, dict):
+        fail("measures", "应为键值对", "must be a mapping")
+    known = (*MEASURES_NUMBERS, "coverage_statuses", "evaluation_confidence", "evaluation_trim")
+    for unknown in measures:
+        if unknown not in known:
+            fail(f"measures.{unknown}", "未知的键", f"unknown key (known: {', '.join(known)})")
+    fields = {}
+    for key, (low, high) in MEASURES_NUMBERS.items():
+        value = measures.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail(f"measures.{key}", f"应为 {low}–{high} 的整数,实为 {value!r}",
+                 f"must be a whole number {low}–{high}, got {value!r}")
+        fields[f"measures_{key}"] = value
+    statuses = measures.get("coverage_statuses")
+    if not isinstance(statuses, list) or not statuses or any(s not in MEASURES_STATUSES for s in statuses) \
+            or len(set(statuses)) != len(statuses):
+        fail("measures.coverage_statuses", f"应为 {', '.join(MEASURES_STATUSES)} 中不重复的一项或多项,实为 {statuses!r}",
+             f"must list one or more of {', '.join(MEASURES_STATUSES)} without repeats, got {statuses!r}")
+    fields["measures_coverage_statuses"] = tuple(statuses)
+    confidence = measures.get("evaluation_confidence")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0.5 <= confidence < 1:
+        fail("measures.evaluation_confidence", f"应为 0.5 与 1 之间的概率,实为 {confidence!r}",
+             f"must be a probability from 0.5 to below 1, got {confidence!r}")
+    fields["measures_evaluation_confidence"] = float(confidence)
+    trim = measures.get("evaluation_trim")
+    if isinstance(trim, bool) or not isinstance(trim, int | float) or not 0 <= trim < 0.5:
+        fail("measures.evaluation_trim", f"应为 0 至 0.5(不含)之间的比例,实为 {trim!r}",
+             f"must be a share from 0 to below 0.5, got {trim!r}")
+    fields["measures_evaluation_trim"] = float(trim)
     return fields

@@ -176,7 +176,8 @@ NOT_SCOPED = ["/accounts/login/", "/accounts/logout/", "/i18n/setlang/", "/stati
 #       """Create the app's records for `household` (inside) and `other_household`
 #       (the other county), return the values the templates name as t.extra[...]."""
 APP_MATRICES = ["neisheng.monitoring", "neisheng.measures", "neisheng.warninglists", "neisheng.cases",
-                "neisheng.grid", "neisheng.problems", "neisheng.visits", "neisheng.feeds"]
+                "neisheng.grid", "neisheng.problems", "neisheng.visits", "neisheng.feeds",
+                "neisheng.assistance"]
 
 
 def _app_matrix(app: str):

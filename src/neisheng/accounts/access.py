@@ -61,6 +61,11 @@ PROBLEMS_REVIEW = "problems.review"
 FEEDS_UPLOAD = "feeds.upload"
 FEEDS_REVIEW = "feeds.review"
 FINDINGS_DECIDE = "findings.decide"
+# Issue 13: the activities that carry measures out (trainings, placements, posts, credit,
+# meetings ...) are recorded by the offices and departments that run them; the coverage of
+# the policy targets and the evaluation of the measures are read by those who plan them.
+ACTIVITIES_RECORD = "activities.record"
+MEASURES_EVALUATE = "measures.evaluate"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -93,6 +98,8 @@ CAPABILITIES = {
     FEEDS_UPLOAD: _("上传部门比对数据"),
     FEEDS_REVIEW: _("人工核对疑似匹配：确认或否定"),
     FINDINGS_DECIDE: _("处理部门筛查线索：确认、排除、立案或写入收支台账"),
+    ACTIVITIES_RECORD: _("登记培训、就业、公益岗位、产业、信贷、资助、参保和会议等帮扶活动，导入出勤和结果"),
+    MEASURES_EVALUATE: _("查看帮扶成效评估（汇总数字，不含个人信息）"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
@@ -110,17 +117,20 @@ _CASE_STEPS = frozenset({
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
                              CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN, FEEDS_UPLOAD,
-                             FEEDS_REVIEW, FINDINGS_DECIDE} | _GRID_OFFICER,
+                             FEEDS_REVIEW, FINDINGS_DECIDE, ACTIVITIES_RECORD, MEASURES_EVALUATE} | _GRID_OFFICER,
     Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
-                           CASES_REJECT, MEASURES_ASSIGN, FINDINGS_DECIDE} | _GRID_OFFICER,
+                           CASES_REJECT, MEASURES_ASSIGN, FINDINGS_DECIDE, ACTIVITIES_RECORD,
+                           MEASURES_EVALUATE} | _GRID_OFFICER,
     Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
-                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN} | _VISITOR,
+                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ACTIVITIES_RECORD, MEASURES_EVALUATE} | _VISITOR,
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
                                 CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
-    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW}),
+    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, ACTIVITIES_RECORD,
+                                MEASURES_EVALUATE}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
-    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ}),
-    Role.RESEARCHER: frozenset(),
+    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE}),
+    # A researcher reads aggregates only: the evaluation names no one.
+    Role.RESEARCHER: frozenset({MEASURES_EVALUATE}),
     Role.ADMIN: frozenset(CAPABILITIES) - _CASE_STEPS,
 }
 

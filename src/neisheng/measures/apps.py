@@ -9,5 +9,9 @@ class MeasuresConfig(AppConfig):
     def ready(self) -> None:
         # The household page lists the assigned measures through platform.extensions.
         from neisheng.measures import sections
+        from neisheng.measures.models import AssignedMeasure
+        from neisheng.measures.workflow import MEASURE_WORKFLOW
 
+        # The platform's transition_perform / history find a model's workflow here.
+        AssignedMeasure.workflow = MEASURE_WORKFLOW
         sections.register()

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "neisheng.grid",
     "neisheng.problems",
     "neisheng.feeds",
+    "neisheng.assistance",
     "neisheng.visits",
 ]
 

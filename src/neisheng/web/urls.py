@@ -28,6 +28,7 @@ urlpatterns = [
     path("visits/", include("neisheng.visits.urls")),
     path("problems/", include("neisheng.problems.urls")),
     path("feeds/", include("neisheng.feeds.urls")),
+    path("assistance/", include("neisheng.assistance.urls")),
     path("jobs/", include("neisheng.platform.job_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
