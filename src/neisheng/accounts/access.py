@@ -125,8 +125,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
                               CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ACTIVITIES_RECORD, MEASURES_EVALUATE} | _VISITOR,
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
                                 CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
-    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, ACTIVITIES_RECORD,
-                                MEASURES_EVALUATE}),
+    # Activities change the registry (a skill, months of work, ledger rows), which only
+    # the offices that keep it may: a department's trainings are recorded by the town.
+    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, MEASURES_EVALUATE}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
     Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE}),
     # A researcher reads aggregates only: the evaluation names no one.

@@ -173,6 +173,10 @@ SOURCE_LABELS = {
     "agriculture": "农业农村",
     "medical_insurance": "医保",
     "education": "教育",
+    # Rows the platform's activities write (issue 13): the sum of a household's
+    # placements' or welfare posts' pay in a year, kept beside the survey's own rows.
+    "job_placement": "就业帮扶",
+    "welfare_post": "公益岗位",
 }
 
 

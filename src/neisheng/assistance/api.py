@@ -1,0 +1,6 @@
+"""The assistance app's API endpoints, found by autodiscover_modules("api"): each area
+registers its viewsets on the shared router in its own `api_<area>.py`, imported here."""
+
+# --- E ---
+# --- F ---
+# --- G ---
