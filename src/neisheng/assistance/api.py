@@ -4,3 +4,8 @@ registers its viewsets on the shared router in its own `api_<area>.py`, imported
 # --- E ---
 # --- F ---
 # --- G ---
+from neisheng.assistance import (
+    api_credit,  # noqa: F401
+    api_trainings,  # noqa: F401
+    api_work,  # noqa: F401
+)

@@ -29,18 +29,53 @@ MAX_ISSUES_SHOWN_DEFAULT = 200
               show_default=True)
 @click.option("--headers", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="column headers (and labels) of CSV or Excel output")
+@click.option("--effect", "effects", multiple=True, metavar="MEASURE=SHARE",
+              help="plant a known effect: households receiving MEASURE in the year before --year "
+                   "gain SHARE (0-1) of last year's net income (repeatable); writes "
+                   "measures_received.parquet beside the tables")
 def synth(households: int, seed: int, year: int, county_code: str, out_dir: Path, fmt: str,
-          headers: str) -> None:
+          headers: str, effects: tuple[str, ...]) -> None:
     """Build a synthetic county's registry snapshot (deterministic for a seed)."""
+    planted = _effects_parse(effects)
     tables = synthesize(households=households, seed=seed, year=year, county_code=county_code)
-    _write(tables, out_dir, fmt, headers)
+    received = None
+    if planted:
+        from neisheng.synth.effects import plant_effects
+
+        tables, received = plant_effects(tables, effects=planted, seed=seed, year=year)
+    _write(tables, out_dir, fmt, headers, received=received)
+    more = f", {received.num_rows} 项植入措施 planted measures" if received is not None else ""
     click.echo(
         f"已生成 / written {out_dir}: {tables['households'].num_rows} 户 households, "
         f"{tables['persons'].num_rows} 人 persons, {tables['income_items'].num_rows} 条台账 ledger rows"
+        f"{more}"
     )
 
 
-def _write(tables, out_dir: Path, fmt: str, headers: str) -> None:
+def _effects_parse(effects: tuple[str, ...]) -> dict[str, float]:
+    from neisheng.synth.effects import EffectError, effects_check
+
+    planted: dict[str, float] = {}
+    for text in effects:
+        measure, sep, share_text = text.partition("=")
+        try:
+            share = float(share_text)
+        except ValueError:
+            share = None
+        if not sep or share is None:
+            raise UserError(f"--effect {text}: 应写作 措施=比例,如 skills_training=0.15 / "
+                            "write MEASURE=SHARE, e.g. skills_training=0.15")
+        if measure.strip() in planted:
+            raise UserError(f"--effect {text}: 同一措施只能给一次 / give each measure once")
+        planted[measure.strip()] = share
+    try:
+        effects_check(planted)
+    except EffectError as exc:
+        raise UserError(f"--effect {exc}") from exc
+    return planted
+
+
+def _write(tables, out_dir: Path, fmt: str, headers: str, *, received=None) -> None:
     from neisheng.engine.catalog import SnapshotFileError, write_snapshot
 
     with _staged(out_dir) as staging:
@@ -48,6 +83,14 @@ def _write(tables, out_dir: Path, fmt: str, headers: str) -> None:
             write_snapshot(tables, staging, fmt=fmt, headers=headers)
         except SnapshotFileError as exc:
             raise UserError(f"{out_dir / exc.path.name}: {exc.message_zh} / {exc.message_en}") from exc
+        if received is not None:
+            import pyarrow.parquet as pq
+
+            from neisheng.synth.effects import RECEIVED_FILE
+
+            # Always Parquet: it is the truth to check an evaluation against, not a
+            # registry table anyone edits, and `validate` looks only for the four tables.
+            pq.write_table(received, staging / RECEIVED_FILE)
 
 
 @contextmanager

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from neisheng.measures.models import AssignedMeasure
+from neisheng.measures.workflow import ASSIGN_LABEL, ASSIGN_STEP, MEASURE_WORKFLOW
 from neisheng.platform import scope
+from neisheng.platform.workflow import history
 from neisheng.registry.models import Person
 
 
@@ -41,3 +44,18 @@ def with_member_names(measures: list[AssignedMeasure]) -> list[AssignedMeasure]:
     for m in measures:
         m.person_name = names.get(m.person_id, "")
     return measures
+
+
+def measure_history(measure: AssignedMeasure) -> list[dict]:
+    """Its steps, oldest first, each with its label and the state it led to."""
+    states = dict(AssignedMeasure.State.choices)
+    return [{"entry": t, "label": ASSIGN_LABEL if t.name == ASSIGN_STEP else MEASURE_WORKFLOW.step(t.name).label,
+             "to_label": states.get(t.to_state, t.to_state)}
+            for t in history(measure, workflow=MEASURE_WORKFLOW).order_by("pk")]
+
+
+def measure_past_end(measure: AssignedMeasure, today: dt.date | None = None) -> bool:
+    """Still open after its planned end date."""
+    today = today or timezone.localdate()
+    return (measure.state in (AssignedMeasure.State.PLANNED, AssignedMeasure.State.IN_PROGRESS)
+            and measure.ends_on is not None and measure.ends_on < today)

@@ -117,7 +117,9 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
     from django.conf import settings
 
     from neisheng.engine.validation import SnapshotInvalid
+    from neisheng.synth.effects import plant_effects
     from neisheng.web import demo as demo_build
+    from neisheng.web.demo_measures import DEMO_EFFECTS
 
     if os.environ.get("DATABASE_URL"):
         raise UserError("演示会新建并清空自己的 SQLite 数据库,请先取消 DATABASE_URL / the demo builds "
@@ -144,10 +146,13 @@ def demo(households: int, seed: int, then_serve: bool, port: int, home: Path | N
     step = time.perf_counter()
     tables = synthesize(households=households, seed=seed, year=demo_build.DEMO_YEAR,
                          county_code=demo_build.DEMO_COUNTY)
+    # Known effects of last year's measures, so the evaluation page has something true to find.
+    tables, planted = plant_effects(tables, effects=DEMO_EFFECTS, seed=seed, year=demo_build.DEMO_YEAR)
     synthesized = time.perf_counter() - step
     try:
         with _progress_bar() as progress:
-            report = demo_build.demo_build(home=home, tables=tables, say=click.echo, progress=progress)
+            report = demo_build.demo_build(home=home, tables=tables, say=click.echo, progress=progress,
+                                           planted=planted)
     except SnapshotInvalid as exc:
         for issue in exc.issues[:20]:
             click.echo(str(issue), err=True)

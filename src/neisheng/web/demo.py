@@ -38,6 +38,7 @@ class DemoReport:
     workflows: DemoWorkflows | None = None
     grid: DemoGrid | None = None
     feeds: object | None = None  # web.demo_feeds.DemoFeeds
+    measures: object | None = None  # web.demo_measures.DemoMeasures
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -57,10 +58,13 @@ def database_reset(database: Path) -> None:
 
 
 def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], None] = lambda _: None,
-               progress: Callable[[str, int, int], None] | None = None) -> DemoReport:
+               progress: Callable[[str, int, int], None] | None = None,
+               planted: pa.Table | None = None) -> DemoReport:
     """Write the synthesized `tables` as a snapshot, import it into the (fresh) database
     through the same validation as any county's upload, create the demo logins and make
-    the monitoring workflow (demo_workflows). Raises SnapshotInvalid if validation fails."""
+    the monitoring workflow (demo_workflows), the grid, the feeds, and the measures and
+    activities (demo_measures; `planted`: the measures synth.effects planted in `tables`).
+    Raises SnapshotInvalid if validation fails."""
     from neisheng.accounts.services import demo_users_create
     from neisheng.engine.catalog import write_snapshot
     from neisheng.transfers.services import snapshot_import
@@ -94,10 +98,17 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     seconds["feeds"] = sum(feeds.seconds.values())
     for line in feeds.lines():
         say(line)
+    from neisheng.web.demo_measures import demo_measures_build
+
+    measures = demo_measures_build(home=home, logins=logins, year=DEMO_YEAR, say=say, planted=planted)
+    seconds["measures"] = sum(measures.seconds.values())
+    for line in measures.lines():
+        say(line)
     report = _report(tables, logins, seconds)
     report.workflows = workflows
     report.grid = grid
     report.feeds = feeds
+    report.measures = measures
     return report
 
 

@@ -13,6 +13,9 @@ from neisheng.registry.models import Household, IncomeItem, Person
 
 # Uploads name their batch as the change reason (transfers.services: "import <batch id>").
 IMPORT_REASON = re.compile(r"import (\d+)")
+# Activities that carry measures out name themselves "<活动名> #<id>" (assistance.services):
+# the name is a msgid of context "change", the number the activity's.
+ACTIVITY_REASON = re.compile(r"(\S+) #(\d+)")
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Change:
     what_label: str = ""  # 农户信息, 成员, 台账 (translated)
     what_data: str = ""  # the member's name and masked ID number, the ledger row's year and item
     batch: int | None = None  # the upload that made the change
+    activity: int | None = None  # the activity (training, placement ...) that made the change
 
 
 def _shown(model, field_name: str, value) -> str:
@@ -127,10 +131,13 @@ def change_history(household: Household, *, mask=lambda s: s) -> list[Change]:
             else:
                 diffs = []
             kind = KIND_OF[record.history_type]
-            batch = None
+            batch = activity = None
             imported = IMPORT_REASON.fullmatch(reason)
+            by_activity = ACTIVITY_REASON.fullmatch(reason)
             if imported:
                 kind, batch = "导入", int(imported.group(1))
+            elif by_activity:
+                kind, activity = by_activity.group(1), int(by_activity.group(2))
             elif reason:
                 kind = reason
             user = record.history_user
@@ -144,6 +151,7 @@ def change_history(household: Household, *, mask=lambda s: s) -> list[Change]:
                 what_label=label,
                 what_data=data,
                 batch=batch,
+                activity=activity,
             ))
             previous[key] = record
     changes.sort(key=lambda c: c.at, reverse=True)
