@@ -90,3 +90,15 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def the_sites_language():
+    """Each test starts in the site's language (Chinese): a request in English leaves its
+    language active in the thread, and labels read outside a request would follow it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -52,7 +53,9 @@ def test_a_certificate_gives_the_skill_with_the_training_in_the_history(officer,
                                             certified_on=TODAY - dt.timedelta(days=10))
     person.refresh_from_db()
     assert person.has_skill
-    change = next(c for c in change_history(person.household) if (c.kind, c.activity) == ("技能培训", training.pk))
+    # Labels come in the active language, which another test may have left in English.
+    with translation.override("zh-hans"):
+        change = next(c for c in change_history(person.household) if (c.kind, c.activity) == ("技能培训", training.pk))
     assert ("掌握实用技能", "否", "是") in [tuple(map(str, f)) for f in change.fields]
     measure = attendance.measure
     assert (measure.measure, measure.person_id, measure.state) == ("skills_training", person.person_id, "done")
