@@ -151,6 +151,12 @@ CASES = [
     ("no coverage status", _set("measures.coverage_statuses", []), "measures.coverage_statuses"),
     ("a confidence of one", _set("measures.evaluation_confidence", 1), "measures.evaluation_confidence"),
     ("a trim of one half", _set("measures.evaluation_trim", 0.5), "measures.evaluation_trim"),
+    ("projects not a mapping", _set("projects", 5), "projects"),
+    ("an unknown projects key", _set("projects.cap", 5), "projects.cap"),
+    ("no publicity days", _set("projects.distribution_publicity_days", 0), "projects.distribution_publicity_days"),
+    ("a negative tolerance", _set("projects.price_tolerance", -0.1), "projects.price_tolerance"),
+    ("a zero renovation cap", _set("projects.renovation_cap", 0), "projects.renovation_cap"),
+    ("an unknown renovation status", _set("projects.renovation_statuses", ["poor"]), "projects.renovation_statuses"),
     ("working_days a string", _set("cases.working_days", "yes"), "cases.working_days"),
     ("working_days missing", _drop("cases.working_days"), "cases.working_days"),
 ]
@@ -355,3 +361,17 @@ def test_the_measures_section_has_its_defaults():
     assert (policy.measures_first_measure_days, policy.measures_coverage_statuses,
             policy.measures_evaluation_min_households, policy.measures_evaluation_confidence,
             policy.measures_evaluation_trim) == (30, ("lifted", "monitored"), 30, 0.95, 0.02)
+
+
+def test_the_projects_section_has_its_defaults():
+    policy = load_policy()
+    assert (policy.projects_distribution_publicity_days, policy.projects_price_tolerance,
+            policy.projects_renovation_cap, policy.projects_renovation_statuses) == (
+        5, 0.10, 20000, ("lifted", "monitored"))
+
+
+def test_a_policy_stored_before_the_projects_section_takes_its_defaults():
+    data = yaml.safe_load(default_policy_text())
+    del data["projects"]
+    policy = policy_from_text(yaml.safe_dump(data, allow_unicode=True))
+    assert (policy.projects_price_tolerance, policy.projects_renovation_cap) == (0.10, 20000)

@@ -56,6 +56,8 @@ MEASURES_NUMBERS = {
     "evaluation_min_households": (2, 100_000),
 }
 MEASURES_STATUSES = ("lifted", "monitored", "general")
+# projects (projects.md): the plan's publicity, the renovation audit's tolerance and cap.
+PROJECTS_STATUSES = ("lifted", "monitored", "general")
 FEEDS_NUMBERS = {
     "illness_recent_days": (1, 3660),
     "school_age_from": (0, 30),
@@ -161,6 +163,14 @@ class Policy:
     measures_evaluation_min_households: int = 30
     measures_evaluation_confidence: float = 0.95
     measures_evaluation_trim: float = 0.02
+    # Projects (projects.md): a distribution plan is publicised distribution_publicity_days
+    # before the town approves it; the audit flags a renovation line item priced above the
+    # reference by more than price_tolerance, a household's renovations above
+    # renovation_cap yuan, and renovated households of a status outside renovation_statuses.
+    projects_distribution_publicity_days: int = 5
+    projects_price_tolerance: float = 0.10
+    projects_renovation_cap: float = 20000
+    projects_renovation_statuses: tuple[str, ...] = ("lifted", "monitored")
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -197,7 +207,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds", "measures") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds", "measures", "projects") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -242,7 +252,7 @@ def _build(data: dict, source: str) -> Policy:
     known = {
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
-        "uploads", "review", "audit", "cases", "grid", "feeds", "measures",
+        "uploads", "review", "audit", "cases", "grid", "feeds", "measures", "projects",
     }
     for key in data:
         if key not in known:
@@ -385,6 +395,7 @@ def _build(data: dict, source: str) -> Policy:
     grid = _grid_section(data.get("grid"), fail)
     feeds = _feeds_section(data.get("feeds"), fail)
     measures = _measures_section(data.get("measures"), fail)
+    projects = _projects_section(data.get("projects"), fail)
 
     return Policy(
         year=year,
@@ -419,6 +430,7 @@ def _build(data: dict, source: str) -> Policy:
         **grid,
         **feeds,
         **measures,
+        **projects,
     )
 
 
@@ -535,3 +547,40 @@ def _measures_section(measures, fail) -> dict:
              f"must be a share from 0 to below 0.5, got {trim!r}")
     fields["measures_evaluation_trim"] = float(trim)
     return fields
+
+
+def _projects_section(projects, fail) -> dict:
+    """The `projects:` section as Policy's projects_* fields; a policy stored before it
+    takes the built-in defaults, as for `grid:`."""
+    if projects is None:
+        projects = yaml.safe_load(default_policy_text())["projects"]
+    if not isinstance(projects, dict):
+        fail("projects", "应为键值对", "must be a mapping")
+    known = ("distribution_publicity_days", "price_tolerance", "renovation_cap", "renovation_statuses")
+    for unknown in projects:
+        if unknown not in known:
+            fail(f"projects.{unknown}", "未知的键", f"unknown key (known: {', '.join(known)})")
+    days = projects.get("distribution_publicity_days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+        fail("projects.distribution_publicity_days", f"应为 1–60 的整数,实为 {days!r}",
+             f"must be a whole number 1–60, got {days!r}")
+    tolerance = projects.get("price_tolerance")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance <= 10:
+        fail("projects.price_tolerance", f"应为 0 至 10 之间的比例,实为 {tolerance!r}",
+             f"must be a share from 0 to 10, got {tolerance!r}")
+    cap = projects.get("renovation_cap")
+    if isinstance(cap, bool) or not isinstance(cap, int | float) or not 0 < cap <= 10_000_000:
+        fail("projects.renovation_cap", f"应为大于 0 的金额(元),实为 {cap!r}",
+             f"must be an amount in yuan above 0, got {cap!r}")
+    statuses = projects.get("renovation_statuses")
+    if not isinstance(statuses, list) or not statuses or any(s not in PROJECTS_STATUSES for s in statuses) \
+            or len(set(statuses)) != len(statuses):
+        fail("projects.renovation_statuses",
+             f"应为 {', '.join(PROJECTS_STATUSES)} 中不重复的一项或多项,实为 {statuses!r}",
+             f"must list one or more of {', '.join(PROJECTS_STATUSES)} without repeats, got {statuses!r}")
+    return {
+        "projects_distribution_publicity_days": days,
+        "projects_price_tolerance": float(tolerance),
+        "projects_renovation_cap": float(cap),
+        "projects_renovation_statuses": tuple(statuses),
+    }

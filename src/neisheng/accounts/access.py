@@ -66,6 +66,17 @@ FINDINGS_DECIDE = "findings.decide"
 # the policy targets and the evaluation of the measures are read by those who plan them.
 ACTIVITIES_RECORD = "activities.record"
 MEASURES_EVALUATE = "measures.evaluate"
+# Issue 14 (projects.md): the offices that run projects record them, their funds and
+# revenue; distribution plans go through the shared review step and their payments write
+# the income ledger (so only offices that keep the registry pay); renovations are recorded
+# by the same offices; the reference price list is the county's; auditors, who read
+# everything in their division, write only findings and their on-site checks.
+PROJECTS_EDIT = "projects.edit"
+DISTRIBUTIONS_PLAN = "distributions.plan"
+PAYMENTS_RECORD = "payments.record"
+RENOVATIONS_RECORD = "renovations.record"
+PRICES_EDIT = "prices.edit"
+FINDINGS_AUDIT = "findings.audit"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -100,9 +111,16 @@ CAPABILITIES = {
     FINDINGS_DECIDE: _("处理部门筛查线索：确认、排除、立案或写入收支台账"),
     ACTIVITIES_RECORD: _("登记培训、就业、公益岗位、产业、信贷、资助、参保和会议等帮扶活动，导入出勤和结果"),
     MEASURES_EVALUATE: _("查看帮扶成效评估（汇总数字，不含个人信息）"),
+    PROJECTS_EDIT: _("登记项目及其资金、支出、资产、受益户、收益和附件，导入项目工作簿"),
+    DISTRIBUTIONS_PLAN: _("编制收益分配方案并提交评议、公示"),
+    PAYMENTS_RECORD: _("登记分红发放（写入农户收支台账）"),
+    RENOVATIONS_RECORD: _("登记双提升改造及其明细和照片"),
+    PRICES_EDIT: _("导入县级改造参考价格表"),
+    FINDINGS_AUDIT: _("审计：确认或说明审计发现，登记入户核查"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
+_PROJECT_OFFICE = frozenset({PROJECTS_EDIT, DISTRIBUTIONS_PLAN, PAYMENTS_RECORD, RENOVATIONS_RECORD})
 # grid.md: officers keep the grid and review problems; everyone who visits households
 # records visits and raises and resolves problems.
 _GRID_OFFICER = frozenset({GRID_EDIT, GRID_ASSIGN, VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE, PROBLEMS_REVIEW})
@@ -117,19 +135,22 @@ _CASE_STEPS = frozenset({
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
                              CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN, FEEDS_UPLOAD,
-                             FEEDS_REVIEW, FINDINGS_DECIDE, ACTIVITIES_RECORD, MEASURES_EVALUATE} | _GRID_OFFICER,
+                             FEEDS_REVIEW, FINDINGS_DECIDE, ACTIVITIES_RECORD, MEASURES_EVALUATE, PRICES_EDIT}
+                  | _GRID_OFFICER | _PROJECT_OFFICE,
     Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
                            CASES_REJECT, MEASURES_ASSIGN, FINDINGS_DECIDE, ACTIVITIES_RECORD,
-                           MEASURES_EVALUATE} | _GRID_OFFICER,
+                           MEASURES_EVALUATE} | _GRID_OFFICER | _PROJECT_OFFICE,
     Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
-                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ACTIVITIES_RECORD, MEASURES_EVALUATE} | _VISITOR,
+                              CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ACTIVITIES_RECORD, MEASURES_EVALUATE}
+                    | _VISITOR | _PROJECT_OFFICE,
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
                                 CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
     # Activities change the registry (a skill, months of work, ledger rows), which only
     # the offices that keep it may: a department's trainings are recorded by the town.
     Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, MEASURES_EVALUATE}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
-    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE}),
+    # It also audits projects: it decides findings and records its on-site checks, nothing else.
+    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE, FINDINGS_AUDIT}),
     # A researcher reads aggregates only: the evaluation names no one.
     Role.RESEARCHER: frozenset({MEASURES_EVALUATE}),
     Role.ADMIN: frozenset(CAPABILITIES) - _CASE_STEPS,

@@ -141,10 +141,13 @@ def publicity_end(start_on: dt.date, days: int) -> dt.date:
 
 
 @transaction.atomic
-def review_publicise(*, review: Review, user, start_on: dt.date, policy: Policy | None = None) -> Review:
-    """Post the decision from `start_on` for the policy's `review.publicity_days`."""
-    policy = policy or load_policy()
-    days = policy.review_publicity_days
+def review_publicise(*, review: Review, user, start_on: dt.date, policy: Policy | None = None,
+                     days: int | None = None) -> Review:
+    """Post the decision from `start_on` for the policy's `review.publicity_days`, or for
+    `days` when the object's own policy sets its posting (a distribution plan's
+    `projects.distribution_publicity_days`)."""
+    if days is None:
+        days = (policy or load_policy()).review_publicity_days
     transition_perform(obj=review, step="publicise", user=user, effective_on=start_on,
                        reason=f"公示 {days} 天 / publicised for {days} days",
                        changes={"publicity_days": days, "publicity_start": start_on,

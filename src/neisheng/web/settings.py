@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "neisheng.problems",
     "neisheng.feeds",
     "neisheng.assistance",
+    "neisheng.projects",
     "neisheng.visits",
 ]
 
