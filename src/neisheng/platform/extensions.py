@@ -231,14 +231,34 @@ def households_changed_listen(name: str, listener: Callable[[list[str]], None]) 
 def households_changed(household_ids) -> None:
     """Say that these households' records changed (a page, an upload, the API, a feed,
     an activity). The listeners run once the current transaction commits, so a rolled
-    back change re-evaluates nothing."""
-    from django.db import transaction
+    back change re-evaluates nothing; every change of one transaction is gathered into
+    one call (a plan paying 500 households re-evaluates them together, not one by one)."""
+    from django.db import connection, transaction
 
-    ids = sorted({str(i) for i in household_ids if i})
+    ids = {str(i) for i in household_ids if i}
     if not ids or not _household_listeners:
         return
     listeners = [_household_listeners[name] for name in sorted(_household_listeners)]
-    transaction.on_commit(lambda: [listener(ids) for listener in listeners])
+    if not connection.in_atomic_block:
+        for listener in listeners:
+            listener(sorted(ids))
+        return
+    pending = getattr(connection, "_neisheng_households_pending", None)
+    # The gathering callback is still waiting unless its transaction (or the savepoint it
+    # was registered in) committed or rolled back since: then a new one starts.
+    if pending is None or not any(func is pending["flush"] for _, func, _ in connection.run_on_commit):
+        pending = {"ids": set()}
+
+        def flush(pending=pending):
+            gathered = sorted(pending["ids"])
+            pending["ids"].clear()
+            for listener in listeners:
+                listener(gathered)
+
+        pending["flush"] = flush
+        connection._neisheng_households_pending = pending
+        transaction.on_commit(flush)
+    pending["ids"].update(ids)
 
 
 def run_finished_listen(name: str, listener: Callable[[Any], None]) -> None:

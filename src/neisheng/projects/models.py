@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy
 
 FEN = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 def _recorder():
@@ -401,6 +401,14 @@ class Renovation(models.Model):
 
     class Meta:
         ordering = ["-done_on", "pk"]
+
+    @property
+    def site_check_state(self) -> str:
+        """Where the on-site check stands (services.renovations.SITE_CHECK_WORKFLOW's
+        states): pending until an auditor has been, then the latest check's verdict."""
+        if self.site_checked_on is None:
+            return "pending"
+        return "confirmed" if self.site_checked else "not_confirmed"
 
 
 class RenovationItem(models.Model):

@@ -31,9 +31,9 @@ PLAN_WORKFLOW = Workflow(
         # Approval follows the review's own approval (by the level above), in the same
         # transaction as the payments it creates.
         Step("approve", gettext_lazy("批准"), source=[PlanState.REVIEWING], target=PlanState.APPROVED,
-             requires=[review_approved()]),
+             capability=DISTRIBUTIONS_PLAN, requires=[review_approved()]),
         Step("reject", gettext_lazy("未通过"), source=[PlanState.DRAFT, PlanState.REVIEWING],
-             target=PlanState.REJECTED, reason_required=True),
+             target=PlanState.REJECTED, capability=DISTRIBUTIONS_PLAN, reason_required=True),
     ],
 )
 

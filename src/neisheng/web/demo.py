@@ -1,7 +1,8 @@
 """`neisheng demo`: a synthetic county in a fresh database, one login per role, two
 years of monitoring work (policies, runs, warning lists handed out, cases in every state:
 web/demo_workflows.py), the responsibility grid with a week of visits and the problem
-ledger (web/demo_grid.py), and a summary to read before opening the browser.
+ledger (web/demo_grid.py), projects with their funds, distributions, renovations and audit
+findings (web/demo_projects.py), and a summary to read before opening the browser.
 
 Every step is an ordinary service of the platform (synthesis, validation, registry load,
 monitoring), so the demo shows what a county office would get from its own data."""
@@ -39,6 +40,7 @@ class DemoReport:
     grid: DemoGrid | None = None
     feeds: object | None = None  # web.demo_feeds.DemoFeeds
     measures: object | None = None  # web.demo_measures.DemoMeasures
+    projects: object | None = None  # web.demo_projects.DemoProjects
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -104,11 +106,18 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     seconds["measures"] = sum(measures.seconds.values())
     for line in measures.lines():
         say(line)
+    from neisheng.web.demo_projects import demo_projects_build
+
+    projects = demo_projects_build(home=home, logins=logins, year=DEMO_YEAR, say=say)
+    seconds["projects"] = sum(projects.seconds.values())
+    for line in projects.lines():
+        say(line)
     report = _report(tables, logins, seconds)
     report.workflows = workflows
     report.grid = grid
     report.feeds = feeds
     report.measures = measures
+    report.projects = projects
     return report
 
 

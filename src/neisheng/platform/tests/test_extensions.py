@@ -74,3 +74,45 @@ def test_two_apps_cannot_take_the_same_name(registered):
     registered.household_section_add(HouseholdSection(name="x", template="a.html", context=lambda r, h: {}))
     with pytest.raises(ValueError, match="already registered"):
         registered.household_section_add(HouseholdSection(name="x", template="b.html", context=lambda r, h: {}))
+
+
+@pytest.fixture
+def listening(monkeypatch):
+    """Only a recording listener, so no app re-evaluates anything in these tests."""
+    calls: list[list[str]] = []
+    monkeypatch.setattr(extensions, "_household_listeners", {"record": calls.append})
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_changes_of_one_transaction_reach_the_listeners_once_after_it_commits(listening):
+    from django.db import transaction
+
+    with transaction.atomic():
+        extensions.households_changed(["2"])
+        extensions.households_changed(["1", "2"])
+        with transaction.atomic():
+            extensions.households_changed(["3"])
+        assert listening == []
+    assert listening == [["1", "2", "3"]]
+    with transaction.atomic():
+        extensions.households_changed(["4"])
+    assert listening == [["1", "2", "3"], ["4"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_reaches_no_listener_and_does_not_leak_into_the_next(listening):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        extensions.households_changed(["9"])
+        raise RuntimeError("the write failed")
+    with transaction.atomic():
+        extensions.households_changed(["5"])
+    assert listening == [["5"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_listeners_run_at_once(listening):
+    extensions.households_changed(["7", "", None])
+    assert listening == [["7"]]

@@ -47,6 +47,25 @@ def member_facts(members: list[Person], policy, today: dt.date) -> dict[str, eng
     return engine_household.member_facts([_person_row(p) for p in members], policy, today)
 
 
+PROJECT_SOURCE = "project:"
+
+
+def project_source(source: str) -> tuple[str | None, str | None]:
+    """(number, address) of the project a ledger row came from ("project:12", written by a
+    dividend payment), else (None, None). The registry sits below the projects app and
+    may not import it: the address is resolved by name, and is None while no such page
+    is installed."""
+    if not source.startswith(PROJECT_SOURCE) or not source[len(PROJECT_SOURCE):].isdigit():
+        return None, None
+    number = source[len(PROJECT_SOURCE):]
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return number, reverse("projects:detail", args=[int(number)])
+    except NoReverseMatch:
+        return number, None
+
+
 @dataclass
 class LedgerYear:
     year: int
@@ -69,6 +88,7 @@ def ledger_by_year(household: Household, alive_size: int) -> list[LedgerYear]:
                    key=lambda i: (-i.year, catalogue_order.get(i.item, len(catalogue_order)), i.pk))
     for item in items:
         item.source_label = schema.SOURCE_LABELS.get(item.source, item.source)
+        item.source_project, item.source_url = project_source(item.source)
         item.kind = schema.LEDGER_ITEMS[item.item].kind if item.item in schema.LEDGER_ITEMS else None
         years[item.year].append(item)
     totals = engine_household.ledger_years(
