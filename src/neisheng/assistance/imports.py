@@ -26,6 +26,7 @@ import hashlib
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -409,6 +410,44 @@ def _kept(problems: Iterable[RowProblem]) -> list[dict]:
     return kept
 
 
+def import_file_apply(*, record, file, columns: Sequence[ImportColumn],
+                      apply_rows: Callable[[list[dict]], list[RowProblem]],
+                      around: Callable[[], AbstractContextManager] = nullcontext) -> tuple[list[dict], list[RowProblem]]:
+    """The part every import record shares (an ActivityImport, a ProjectsImport: a model
+    with file, file_name, sha256, size, outcome, problems and rows_written): keep `file` as
+    it came with its SHA-256, read it, apply the rows that read cleanly inside `around()`
+    and one transaction, roll everything back on any problem, and save the record APPLIED
+    or REFUSED with every problem. Returns (rows read, problems)."""
+    name = record.file_name
+    record.file.save(name, file, save=False)
+    with record.file.open("rb") as stored:
+        record.sha256 = hashlib.file_digest(stored, "sha256").hexdigest()
+    record.size = record.file.size
+    rows, problems = rows_read(record.file, columns, file_name=name)
+    # The rows that read cleanly are applied even when others did not, and rolled back
+    # with them: every bad row is named in one pass, not one kind of problem per upload.
+    bad_rows = {p.row for p in problems}
+    whole_file = bool(bad_rows & {0, 1})
+    clean = [row for row in rows if row["row"] not in bad_rows]
+    if clean and not whole_file:
+        try:
+            with around(), transaction.atomic():
+                applied = list(apply_rows(clean) or [])
+                if applied or problems:
+                    raise ImportRefused(applied)
+        except ImportRefused as refused:
+            problems = problems + list(refused.problems)
+            if not problems:
+                problems = [RowProblem(0, "", "", "导入被拒绝", "the import was refused")]
+    outcome = type(record).Outcome
+    if problems:
+        record.outcome, record.problems, record.rows_written = outcome.REFUSED, _kept(problems), 0
+    else:
+        record.outcome, record.rows_written = outcome.APPLIED, len(rows)
+    record.save()
+    return rows, problems
+
+
 @transaction.atomic
 def activity_import(*, user, kind: str, file, division_code: str, columns: Sequence[ImportColumn],
                     apply_rows: Callable[[list[dict]], list[RowProblem]], training=None, meeting=None,
@@ -427,34 +466,7 @@ def activity_import(*, user, kind: str, file, division_code: str, columns: Seque
     name = Path(file.name).name[:255]
     record = ActivityImport(division_code=division_code, kind=kind, training=training, meeting=meeting,
                             file_name=name, uploaded_by=user)
-    record.file.save(name, file, save=False)
-    with record.file.open("rb") as stored:
-        record.sha256 = hashlib.file_digest(stored, "sha256").hexdigest()
-    record.size = record.file.size
-    rows, problems = rows_read(record.file, columns, file_name=name)
-    # The rows that read cleanly are applied even when others did not, and rolled back
-    # with them: every bad row is named in one pass, not one kind of problem per upload.
-    bad_rows = {p.row for p in problems}
-    whole_file = bool(bad_rows & {0, 1})
-    clean = [row for row in rows if row["row"] not in bad_rows]
-    if clean and not whole_file:
-        try:
-            with transaction.atomic():
-                applied = list(apply_rows(clean) or [])
-                if applied or problems:
-                    raise ImportRefused(applied)
-        except ImportRefused as refused:
-            problems = problems + list(refused.problems)
-            if not problems:
-                problems = [RowProblem(0, "", "", "导入被拒绝", "the import was refused")]
-    if problems:
-        record.outcome = ActivityImport.Outcome.REFUSED
-        record.problems = _kept(problems)
-        record.rows_written = 0
-    else:
-        record.outcome = ActivityImport.Outcome.APPLIED
-        record.rows_written = len(rows)
-    record.save()
+    rows, problems = import_file_apply(record=record, file=file, columns=columns, apply_rows=apply_rows)
     audit_record(user=user, action="import", division_code=division_code, object_type="activity_import",
                  object_id=str(record.pk),
                  detail={"kind": kind, "file": name, "sha256": record.sha256, "outcome": record.outcome,

@@ -10,15 +10,11 @@ platform's one router has it."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
 
-from neisheng.accounts.access import FINDINGS_DECIDE, PERSONS_READ, user_may
+from neisheng.accounts.access import FINDINGS_DECIDE, PERSONS_READ
 from neisheng.engine.feeds import DEPARTMENTS, FEED_TYPES
 from neisheng.engine.screening import RULES
 from neisheng.feeds import finding_selectors as selectors
@@ -26,8 +22,14 @@ from neisheng.feeds import findings as services
 from neisheng.feeds.models import Finding, FindingState
 from neisheng.feeds.workflow import FINDING_WORKFLOW
 from neisheng.platform.access import capability_permission
-from neisheng.platform.api import UNMASK_PARAMETER, ScopedViewSet, UnmaskingMixin, router, validated
-from neisheng.platform.workflow import TransitionRefused, history
+from neisheng.platform.api import (
+    UNMASK_PARAMETER,
+    ScopedViewSet,
+    StepActionsMixin,
+    UnmaskingMixin,
+    router,
+)
+from neisheng.platform.workflow import history
 from neisheng.registry.api_filters import DivisionParameter, choice_parameter, under
 
 
@@ -108,7 +110,7 @@ class FindingFilter(DivisionParameter):
 
 @extend_schema_view(list=extend_schema(parameters=[FindingFilter, UNMASK_PARAMETER]),
                     retrieve=extend_schema(parameters=[UNMASK_PARAMETER]))
-class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class FindingViewSet(StepActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """部门筛查线索 Findings under the user's division, newest first (feeds.md)."""
 
     model = Finding
@@ -123,47 +125,35 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def base_queryset(self):
         return Finding.objects.select_related("feed", "person").order_by("-created_at", "-pk")
 
+    step_capability = FINDINGS_DECIDE
+    step_refusal = "您的角色不能处理部门筛查线索 / your role may not decide findings"
+    step_result_serializer = FindingDetailSerializer
+
     def get_serializer_class(self):
         return FindingDetailSerializer if self.action != "list" else FindingSerializer
-
-    def _write(self, serializer_class, call):
-        # The role is refused before its payload is read: 403 whatever it sent.
-        if not user_may(self.request.user, FINDINGS_DECIDE):
-            raise PermissionDenied("您的角色不能处理部门筛查线索 / your role may not decide findings")
-        finding = self.get_object()
-        data = validated(serializer_class(data=self.request.data))
-        on = data.get("on") or timezone.localdate()
-        try:
-            call(finding, on, data)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
-        except TransitionRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        finding.refresh_from_db()
-        return Response(FindingDetailSerializer(finding, context=self.get_serializer_context()).data)
 
     @extend_schema(request=ConfirmSerializer, responses={200: FindingDetailSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self._write(ConfirmSerializer, lambda f, on, data: services.finding_confirm(
+        return self.step_write(ConfirmSerializer, lambda f, on, data: services.finding_confirm(
             finding=f, user=request.user, on=on, reason=data["reason"]))
 
     @extend_schema(request=DismissSerializer, responses={200: FindingDetailSerializer})
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        return self._write(DismissSerializer, lambda f, on, data: services.finding_dismiss(
+        return self.step_write(DismissSerializer, lambda f, on, data: services.finding_dismiss(
             finding=f, user=request.user, on=on, reason=data["reason"]))
 
     @extend_schema(request=OnSerializer, responses={200: FindingDetailSerializer})
     @action(detail=True, methods=["post"])
     def open_case(self, request, pk=None):
-        return self._write(OnSerializer, lambda f, on, data: services.finding_case_open(
+        return self.step_write(OnSerializer, lambda f, on, data: services.finding_case_open(
             finding=f, user=request.user, on=on))
 
     @extend_schema(request=OnSerializer, responses={200: FindingDetailSerializer})
     @action(detail=True, methods=["post"])
     def write_ledger(self, request, pk=None):
-        return self._write(OnSerializer, lambda f, on, data: services.finding_ledger_write(
+        return self.step_write(OnSerializer, lambda f, on, data: services.finding_ledger_write(
             finding=f, user=request.user, on=on))
 
 

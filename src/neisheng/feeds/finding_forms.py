@@ -5,10 +5,9 @@ so a page and the API refuse with the same sentence."""
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from neisheng.platform.widgets import DateInput
+from neisheng.platform.step_forms import StepDateForm
 
 
 class ReviewDecisionForm(forms.Form):
@@ -28,18 +27,8 @@ class ReviewDecisionForm(forms.Form):
         self.fields["candidate"].initial = 1
 
 
-class _OnForm(forms.Form):
-    on = forms.DateField(label=_("日期"), widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["on"].initial = timezone.localdate()
-
-    def clean_on(self):
-        value = self.cleaned_data["on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(_("日期不能晚于今天。"), code="future")
-        return value
+class _OnForm(StepDateForm):
+    pass
 
 
 class FindingConfirmForm(_OnForm):

@@ -151,3 +151,37 @@ class ScopedViewSet(viewsets.GenericViewSet):
             return service(user=self.request.user, request=self.request, **kwargs)
         except DjangoValidationError as error:
             raise as_api_error(error) from None
+
+
+class StepActionsMixin:
+    """The shape of a viewset's workflow-step actions (confirm, dismiss, explain ...):
+    the role refused before its payload is read (403 whatever it sent), the payload
+    validated, the step's date today unless given, the service's refusal a 400 with its
+    sentence, and the object as it now stands. Set `step_capability`, `step_refusal`
+    ("中文 / English") and `step_result_serializer`."""
+
+    step_capability: str = ""
+    step_refusal: str = ""
+    step_result_serializer: type[serializers.Serializer] | None = None
+
+    def step_write(self, serializer_class, call):
+        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+        from django.utils import timezone
+        from rest_framework import status
+        from rest_framework.response import Response
+
+        from neisheng.platform.workflow import TransitionRefused
+
+        if not user_may(self.request.user, self.step_capability):
+            raise PermissionDenied(self.step_refusal)
+        obj = self.get_object()
+        data = validated(serializer_class(data=self.request.data))
+        on = data.get("on") or timezone.localdate()
+        try:
+            call(obj, on, data)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except TransitionRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        obj.refresh_from_db()
+        return Response(self.step_result_serializer(obj, context=self.get_serializer_context()).data)

@@ -149,7 +149,9 @@ def review_publicise(*, review: Review, user, start_on: dt.date, policy: Policy 
     if days is None:
         days = (policy or load_policy()).review_publicity_days
     transition_perform(obj=review, step="publicise", user=user, effective_on=start_on,
-                       reason=f"公示 {days} 天 / publicised for {days} days",
+                       # A step's reason is data, kept in the platform's data language like
+                       # every other reason a person typed; the page says it in its words.
+                       reason=f"公示 {days} 天",
                        changes={"publicity_days": days, "publicity_start": start_on,
                                 "publicity_end": publicity_end(start_on, days)},
                        workflow=WORKFLOW)

@@ -9,18 +9,14 @@ projects/api.py imports this module, so the platform's one router has it."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
 
-from neisheng.accounts.access import FINDINGS_AUDIT, PERSONS_READ, user_may
+from neisheng.accounts.access import FINDINGS_AUDIT, PERSONS_READ
 from neisheng.platform.access import capability_permission
-from neisheng.platform.api import ScopedViewSet, router, validated
-from neisheng.platform.workflow import TransitionRefused, history
+from neisheng.platform.api import ScopedViewSet, StepActionsMixin, router
+from neisheng.platform.workflow import history
 from neisheng.projects.models import AuditFinding, AuditRun
 from neisheng.projects.services import audit as services
 from neisheng.projects.views_audit import evidence_words, runs_visible
@@ -88,7 +84,7 @@ class AuditFindingFilter(DivisionParameter):
 
 
 @extend_schema_view(list=extend_schema(parameters=[AuditFindingFilter]))
-class AuditFindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class AuditFindingViewSet(StepActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """审计发现 Audit findings under the user's division, newest first (projects.md)."""
 
     model = AuditFinding
@@ -101,35 +97,23 @@ class AuditFindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     def base_queryset(self):
         return AuditFinding.objects.select_related("project").order_by("-first_seen_at", "-pk")
 
+    step_capability = FINDINGS_AUDIT
+    step_refusal = "您的角色不能处理审计发现 / your role may not decide audit findings"
+    step_result_serializer = AuditFindingDetailSerializer
+
     def get_serializer_class(self):
         return AuditFindingDetailSerializer if self.action != "list" else AuditFindingSerializer
-
-    def _write(self, serializer_class, call):
-        # The role is refused before its payload is read: 403 whatever it sent.
-        if not user_may(self.request.user, FINDINGS_AUDIT):
-            raise PermissionDenied("您的角色不能处理审计发现 / your role may not decide audit findings")
-        finding = self.get_object()
-        data = validated(serializer_class(data=self.request.data))
-        on = data.get("on") or timezone.localdate()
-        try:
-            call(finding, on, data)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
-        except TransitionRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        finding.refresh_from_db()
-        return Response(AuditFindingDetailSerializer(finding, context=self.get_serializer_context()).data)
 
     @extend_schema(request=ConfirmSerializer, responses={200: AuditFindingDetailSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        return self._write(ConfirmSerializer, lambda f, on, data: services.finding_confirm(
+        return self.step_write(ConfirmSerializer, lambda f, on, data: services.finding_confirm(
             finding=f, user=request.user, on=on, note=data["note"]))
 
     @extend_schema(request=ExplainSerializer, responses={200: AuditFindingDetailSerializer})
     @action(detail=True, methods=["post"])
     def explain(self, request, pk=None):
-        return self._write(ExplainSerializer, lambda f, on, data: services.finding_explain(
+        return self.step_write(ExplainSerializer, lambda f, on, data: services.finding_explain(
             finding=f, user=request.user, on=on, reason=data["reason"]))
 
 

@@ -434,7 +434,7 @@ def document_download(request, pk: int, document: int):
     record = ProjectDocument.objects.filter(project=project, pk=document).first()
     if record is None:
         raise Http404
-    audit_record(user=request.user, action="download", division_code=project.division_code,
+    audit_record(user=request.user, action="export", division_code=project.division_code,
                  object_type="project_document", object_id=str(record.pk),
                  detail={"project": project.pk, "file": record.file_name, "sha256": record.sha256}, request=request)
     return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.file_name)

@@ -17,7 +17,6 @@ price lists through it); the projects core's own sheets are in projects/imports.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -37,8 +36,8 @@ from neisheng.assistance.imports import (  # noqa: F401  (re-exported for the ar
     ImportColumn,
     ImportRefused,
     RowProblem,
-    _kept,
     households_resolve,
+    import_file_apply,
     persons_resolve,
     problem,
     refusal_problems,
@@ -100,34 +99,9 @@ def projects_import(*, user, kind: str, file, division_code: str, columns: Seque
     name = Path(file.name).name[:255]
     record = ProjectsImport(division_code=division_code, kind=kind, project=project, file_name=name,
                             uploaded_by=user)
-    record.file.save(name, file, save=False)
-    with record.file.open("rb") as stored:
-        record.sha256 = hashlib.file_digest(stored, "sha256").hexdigest()
-    record.size = record.file.size
-    rows, problems = rows_read(record.file, columns, file_name=name)
-    # The rows that read cleanly are applied even when others did not, then rolled back
-    # with them: one upload names every bad row, not one kind of problem per upload.
-    bad_rows = {p.row for p in problems}
-    whole_file = bool(bad_rows & {0, 1})
-    clean = [row for row in rows if row["row"] not in bad_rows]
-    if clean and not whole_file:
-        try:
-            with audit_batch(), transaction.atomic():
-                applied = list(apply_rows(clean) or [])
-                if applied or problems:
-                    raise ImportRefused(applied)
-        except ImportRefused as refused:
-            problems = problems + list(refused.problems)
-            if not problems:
-                problems = [RowProblem(0, "", "", "导入被拒绝", "the import was refused")]
-    if problems:
-        record.outcome = ProjectsImport.Outcome.REFUSED
-        record.problems = _kept(problems)
-        record.rows_written = 0
-    else:
-        record.outcome = ProjectsImport.Outcome.APPLIED
-        record.rows_written = len(rows)
-    record.save()
+    # The audit's checks run once at the end of the sheet, not once per row.
+    rows, problems = import_file_apply(record=record, file=file, columns=columns, apply_rows=apply_rows,
+                                       around=audit_batch)
     audit_record(user=user, action="import", division_code=division_code, object_type="projects_import",
                  object_id=str(record.pk),
                  detail={"kind": kind, "file": name, "sha256": record.sha256, "outcome": record.outcome,

@@ -121,7 +121,7 @@ def test_a_document_is_uploaded_and_its_download_audited(client, officer, projec
     assert reverse("projects:document", args=[project.pk, document.pk]) in page
     download = client.get(reverse("projects:document", args=[project.pk, document.pk]))
     assert b"".join(download.streaming_content) == b"%PDF-1.4 lease"
-    assert AuditEvent.objects.filter(action="download", object_type="project_document",
+    assert AuditEvent.objects.filter(action="export", object_type="project_document",
                                      object_id=str(document.pk)).count() == 1
 
 
