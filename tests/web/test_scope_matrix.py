@@ -6,7 +6,8 @@ identifier of that county (household numbers, village and division codes, ID num
 begins with 500237, so "nothing of it" is checked on the whole body of each answer:
 HTML, JSON, or the cells of an exported workbook. Each negative case has a positive
 twin (the same role inside the division sees the row), so a URL that silently stopped
-working cannot pass as "shows nothing".
+working cannot pass as "shows nothing": the twins are in test_scope_matrix_inside.py, a
+file of its own so that `pytest -n 2 --dist loadfile` runs the two halves side by side.
 
 Who is refused whatever the division is read from the roles × capabilities table
 (neisheng.accounts.access), never written here: each endpoint names the capabilities it
@@ -284,22 +285,6 @@ def test_someone_elsewhere_gets_nothing_of_the_division(client, make_user, place
         assert response.status_code == 404, response.status_code
     else:
         assert response.status_code == 200, response.status_code
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
-@pytest.mark.parametrize("role", ROLES)
-def test_the_same_role_inside_the_division_sees_it(client, make_user, places, target, role, endpoint):
-    user = _signed_in(client, make_user, places, role, PLACE[role])
-    if endpoint.owned:
-        ImportBatch.objects.filter(pk=target.batch).update(uploaded_by=user)
-    response = _fetch(client, endpoint, target)
-    if endpoint.denied_to(role):
-        assert response.status_code in {403, endpoint.refused_as}, response.status_code
-        assert target.household not in _body_text(response)
-        return
-    assert response.status_code == endpoint.answers, response.status_code
-    if endpoint.shows and endpoint.answers == 200:
-        assert getattr(target, endpoint.shows) in _body_text(response)
 
 
 def test_a_researcher_is_refused_every_person_level_endpoint_even_at_home(client, make_user, places, target):
