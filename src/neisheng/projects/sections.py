@@ -5,7 +5,7 @@ Shown only when there is one of them, to roles that may read households."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.platform import scope
@@ -24,7 +24,7 @@ def household_projects(user, household) -> dict:
     shares = (scope.visible_to(user, PlanShare).filter(household=household)
               .select_related("plan", "plan__project").order_by("-plan__plan_on", "-pk"))
     payments = (scope.visible_to(user, Payment).filter(household=household)
-                .select_related("plan", "plan__project").order_by("-paid_on", "-plan__plan_on", "-pk"))
+                .select_related("plan", "plan__project").order_by(F("paid_on").desc(nulls_last=True), "-plan__plan_on", "-pk"))
     renovations = (scope.visible_to(user, Renovation).filter(household=household)
                    .annotate(total=Sum("items__amount"), lines=Count("items")).order_by("-done_on", "-pk"))
     paid = payments.filter(state=Payment.State.PAID).aggregate(total=Sum("amount"), n=Count("pk"))
