@@ -11,7 +11,8 @@ BROWSER_TESTS := tests/web/test_browser.py tests/web/test_ui_patterns.py tests/w
 	tests/web/test_cases_browser.py tests/web/test_portrait_browser.py tests/web/test_dashboard_browser.py \
 	tests/web/test_warnings_browser.py tests/web/test_visits_offline_browser.py tests/web/test_problems_browser.py \
 	tests/web/test_grid_screenshots.py tests/web/test_feeds_browser.py tests/web/test_feeds_screenshots.py \
-	tests/web/test_measures_screenshots.py tests/web/test_projects_screenshots.py
+	tests/web/test_measures_screenshots.py tests/web/test_projects_screenshots.py \
+	tests/web/test_surveys_browser.py tests/web/test_surveys_screenshots.py
 # pytest takes one path per --ignore: the list becomes --ignore=a --ignore=b ...
 IGNORE_BROWSER_TESTS := $(addprefix --ignore=,$(BROWSER_TESTS))
 

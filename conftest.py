@@ -4,7 +4,7 @@ county in the database and one user per role, inside and outside a village."""
 from __future__ import annotations
 
 import pytest
-from tests.support import PASSWORD
+from tests.support import PASSWORD, division_places
 
 
 @pytest.fixture(scope="session")
@@ -52,16 +52,7 @@ def county(db, county_tables):
 @pytest.fixture
 def places(county):
     """A county, a town and a village in it, and another county, town and village."""
-    from neisheng.registry.models import Division
-
-    def first(level, under):
-        return Division.objects.filter(level=level, code__startswith=under).order_by("code").first()
-
-    here, there = "500237", "500238"
-    return {
-        "county": first(3, here), "town": first(4, here), "village": first(5, here),
-        "other_county": first(3, there), "other_town": first(4, there), "other_village": first(5, there),
-    }
+    return division_places()
 
 
 @pytest.fixture

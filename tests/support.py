@@ -39,3 +39,18 @@ def fresh_id_number(birth: dt.date = dt.date(1990, 5, 17), sequence: int = 101) 
         if not Person.objects.filter(pk=number).exists():
             return number
         sequence += 2
+
+
+def division_places() -> dict:
+    """A county, a town and a village in it, and another county, town and village (for
+    fixtures that build on them once per module)."""
+    from neisheng.registry.models import Division
+
+    def first(level, under):
+        return Division.objects.filter(level=level, code__startswith=under).order_by("code").first()
+
+    here, there = "500237", "500238"
+    return {
+        "county": first(3, here), "town": first(4, here), "village": first(5, here),
+        "other_county": first(3, there), "other_town": first(4, there), "other_village": first(5, there),
+    }

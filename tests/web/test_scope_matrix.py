@@ -178,7 +178,7 @@ NOT_SCOPED = ["/accounts/login/", "/accounts/logout/", "/i18n/setlang/", "/stati
 #       (the other county), return the values the templates name as t.extra[...]."""
 APP_MATRICES = ["neisheng.monitoring", "neisheng.measures", "neisheng.warninglists", "neisheng.cases",
                 "neisheng.grid", "neisheng.problems", "neisheng.visits", "neisheng.feeds",
-                "neisheng.assistance", "neisheng.projects"]
+                "neisheng.assistance", "neisheng.projects", "neisheng.surveys"]
 
 
 def _app_matrix(app: str):
@@ -196,8 +196,34 @@ NOT_SCOPED += [route for m in _MATRICES for route in getattr(m, "NOT_SCOPED", []
 IDS = [e.name for e in ENDPOINTS]
 
 
+@pytest.fixture(scope="module")
+def _matrix_world(django_db_setup, django_db_blocker):
+    """The matrix's records, made once per module inside a transaction that is rolled back
+    when the module ends; each case runs in a savepoint within it (pytest-django's own
+    transaction), so a case still cannot disturb the next. Making every app's records for
+    each of thousands of cases cost most of the matrix's time."""
+    from django.db import transaction
+    from tests.support import division_places
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # As Django's TestCase marks its class-wide transaction: a durable block inside a
+        # case is then checked against the case's own transaction, as in any other test.
+        outer._from_testcase = True
+        outer.__enter__()
+        try:
+            yield _target_made(division_places())
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def target(places) -> Target:
+def target(db, county, _matrix_world) -> Target:
+    return _matrix_world
+
+
+def _target_made(places) -> Target:
     """The first household of the village (first on every list page ordered by number),
     its eldest member and a ledger row of it."""
     from neisheng.accounts.services import audit_record

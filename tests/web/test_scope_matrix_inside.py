@@ -11,7 +11,9 @@ from tests.web.test_scope_matrix import ENDPOINTS, IDS, PLACE, ROLES, _body_text
 
 from neisheng.transfers.models import ImportBatch
 
-target = matrix.target  # the fixture, shared with the negative cases
+# The fixtures, shared with the negative cases (each file makes its records once).
+target = matrix.target
+_matrix_world = matrix._matrix_world
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)

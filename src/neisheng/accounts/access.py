@@ -77,6 +77,13 @@ PAYMENTS_RECORD = "payments.record"
 RENOVATIONS_RECORD = "renovations.record"
 PRICES_EDIT = "prices.edit"
 FINDINGS_AUDIT = "findings.audit"
+# Issue 15 (surveys.md): offices design questionnaires, open surveys and import paper
+# questionnaires; whoever visits households collects answers; only the offices that keep
+# the registry accept an answer into it; reports are aggregates, open to researchers.
+SURVEYS_DESIGN = "surveys.design"
+SURVEYS_COLLECT = "surveys.collect"
+SURVEYS_REVIEW = "surveys.review"
+SURVEYS_REPORT = "surveys.report"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -117,6 +124,10 @@ CAPABILITIES = {
     RENOVATIONS_RECORD: _("登记双提升改造及其明细和照片"),
     PRICES_EDIT: _("导入县级改造参考价格表"),
     FINDINGS_AUDIT: _("审计：确认或说明审计发现，登记入户核查"),
+    SURVEYS_DESIGN: _("设计问卷、发起调查、导入纸质问卷"),
+    SURVEYS_COLLECT: _("填写问卷（网页或手机，含代农户填写）"),
+    SURVEYS_REVIEW: _("审核问卷答案并写入农户台账"),
+    SURVEYS_REPORT: _("查看问卷调查报告（汇总数字，不含个人信息）"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
@@ -124,7 +135,8 @@ _PROJECT_OFFICE = frozenset({PROJECTS_EDIT, DISTRIBUTIONS_PLAN, PAYMENTS_RECORD,
 # grid.md: officers keep the grid and review problems; everyone who visits households
 # records visits and raises and resolves problems.
 _GRID_OFFICER = frozenset({GRID_EDIT, GRID_ASSIGN, VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE, PROBLEMS_REVIEW})
-_VISITOR = frozenset({VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE})
+_VISITOR = frozenset({VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE, SURVEYS_COLLECT, SURVEYS_REPORT})
+_SURVEY_OFFICE = frozenset({SURVEYS_DESIGN, SURVEYS_COLLECT, SURVEYS_REVIEW, SURVEYS_REPORT})
 # cases.md's table says who makes each step of a case; an administrator manages the
 # installation and makes none of them (it may still report a household).
 _CASE_STEPS = frozenset({
@@ -136,23 +148,26 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
                              CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN, FEEDS_UPLOAD,
                              FEEDS_REVIEW, FINDINGS_DECIDE, ACTIVITIES_RECORD, MEASURES_EVALUATE, PRICES_EDIT}
-                  | _GRID_OFFICER | _PROJECT_OFFICE,
+                  | _GRID_OFFICER | _PROJECT_OFFICE | _SURVEY_OFFICE,
     Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
                            CASES_REJECT, MEASURES_ASSIGN, FINDINGS_DECIDE, ACTIVITIES_RECORD,
-                           MEASURES_EVALUATE} | _GRID_OFFICER | _PROJECT_OFFICE,
+                           MEASURES_EVALUATE} | _GRID_OFFICER | _PROJECT_OFFICE | _SURVEY_OFFICE,
     Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
                               CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ACTIVITIES_RECORD, MEASURES_EVALUATE}
-                    | _VISITOR | _PROJECT_OFFICE,
+                    | _VISITOR | _PROJECT_OFFICE | {SURVEYS_REVIEW},
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
                                 CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
     # Activities change the registry (a skill, months of work, ledger rows), which only
     # the offices that keep it may: a department's trainings are recorded by the town.
-    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, MEASURES_EVALUATE}),
+    Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, MEASURES_EVALUATE,
+                                SURVEYS_REPORT}),
     # The auditor reads the audit log of its division (scope filters it by division_code).
     # It also audits projects: it decides findings and records its on-site checks, nothing else.
-    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE, FINDINGS_AUDIT}),
+    Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE, FINDINGS_AUDIT,
+                             SURVEYS_REPORT}),
     # A researcher reads aggregates only: the evaluation names no one.
-    Role.RESEARCHER: frozenset({MEASURES_EVALUATE}),
+    # A survey's report names no one either; its responses are not theirs to read.
+    Role.RESEARCHER: frozenset({MEASURES_EVALUATE, SURVEYS_REPORT}),
     Role.ADMIN: frozenset(CAPABILITIES) - _CASE_STEPS,
 }
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "neisheng.accounts.commands",
     "neisheng.monitoring.commands",
     "neisheng.cli.feed",
+    "neisheng.cli.survey",
 )
 
 __all__ = ["COMMAND_MODULES", "UserError", "main"]

@@ -213,7 +213,7 @@ def _plain_cell_at(buffer: bytes, row: int, column: int, beyond_width: bool) -> 
     return found.group(1).decode() if found else _cell_name(row, column)
 
 
-def _scan_sheet_xml(stream, path: Path, part: str) -> _SheetExtent:
+def _scan_sheet_xml(stream, path: Path, part: str, max_columns: int = SHEET_MAX_COLUMNS) -> _SheetExtent:
     """Where a part's filled cells lie, read in fixed chunks so memory stays flat. Cells
     are placed as calamine places them: by their `r`, else after the previous cell;
     cells without a value (`<c r=".."/>`) are not filled. Markup that only looks like a
@@ -227,12 +227,12 @@ def _scan_sheet_xml(stream, path: Path, part: str) -> _SheetExtent:
         if r > extent.rows or c > extent.columns:
             extent.rows, extent.columns = max(r, extent.rows), max(c, extent.columns)
             extent.far = name
-        if c > SHEET_MAX_COLUMNS:
+        if c > max_columns:
             raise SnapshotFileError(
                 path,
-                f"工作表在 {name} 处有内容,超出 {SHEET_MAX_COLUMNS} 列:登记表没有这么宽,请删除多余的列",
-                f"the sheet has a cell at {name}, beyond {SHEET_MAX_COLUMNS} columns; "
-                "no registry table is that wide, delete the extra columns",
+                f"工作表在 {name} 处有内容,超出 {max_columns} 列:表格没有这么宽,请删除多余的列",
+                f"the sheet has a cell at {name}, beyond {max_columns} columns; "
+                "no table it can hold is that wide, delete the extra columns",
             )
         if r > EXCEL_MAX_ROWS:
             raise SnapshotFileError(
@@ -260,7 +260,7 @@ def _scan_sheet_xml(stream, path: Path, part: str) -> _SheetExtent:
             extent.filled += filled
             if filled:
                 if r > extent.rows or c > extent.columns:
-                    reach(r, c, _plain_cell_at(buffer, r, c, beyond_width=c > SHEET_MAX_COLUMNS))
+                    reach(r, c, _plain_cell_at(buffer, r, c, beyond_width=c > max_columns))
                 # Where a later unusual chunk continues from: at or past the true
                 # position, so its cells are placed no nearer than they are.
                 row, row_tag, col = max(row, r), max(row_tag, r), max(col, c)
@@ -301,7 +301,7 @@ def _cell_name(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-def check_workbook(path: Path) -> None:
+def check_workbook(path: Path, *, max_columns: int = SHEET_MAX_COLUMNS) -> None:
     """Refuse a workbook whose parts would inflate beyond reason or whose sheets reach
     beyond the columns and rows a registry table can have, before any of it is read whole.
     Every part is scanned (not only the first sheet's), so no relationship trick can point
@@ -337,7 +337,7 @@ def check_workbook(path: Path) -> None:
                 # zipfile stops at a part's declared size (and then fails its checksum), so
                 # a part lying about its size cannot inflate further than it says.
                 with zf.open(part) as stream:
-                    sheets.append(_scan_sheet_xml(stream, path, part.filename))
+                    sheets.append(_scan_sheet_xml(stream, path, part.filename, max_columns))
     except SnapshotFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
@@ -361,7 +361,7 @@ def check_workbook(path: Path) -> None:
 
 
 
-def _read_excel(path: Path) -> pa.Table:
+def _read_excel(path: Path, max_columns: int = SHEET_MAX_COLUMNS) -> pa.Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
     with open(path, "rb") as fh:
@@ -377,7 +377,7 @@ def _read_excel(path: Path) -> pa.Table:
         raise SnapshotFileError(
             path, "不是 Excel 工作簿(.xlsx)", "not an Excel workbook (.xlsx)"
         )
-    check_workbook(path)
+    check_workbook(path, max_columns=max_columns)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         return _stream_sheet(sheet)
@@ -495,7 +495,7 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
                 return None
 
 
-def _read_csv(path: Path, keep_blank_rows: bool = False) -> pa.Table:
+def _read_csv(path: Path, keep_blank_rows: bool = False, max_columns: int = SHEET_MAX_COLUMNS) -> pa.Table:
     encoding = csv_encoding(path)
     # pyarrow reads "utf8" natively (and skips its BOM); any other name is transcoded.
     arrow_encoding = "utf8" if encoding == "utf-8" else encoding
@@ -503,17 +503,17 @@ def _read_csv(path: Path, keep_blank_rows: bool = False) -> pa.Table:
     with open(path, "rb") as fh:
         first = fh.readline(CSV_MAX_LINE_BYTES + 1)
     width = first.count(b",") + 1
-    if width > SHEET_MAX_COLUMNS:
+    if width > max_columns:
         # Counted on raw bytes: a quoted comma only makes the count larger than the truth
         # for a header no registry table has anyway.
         lines = first.decode(encoding, errors="replace").splitlines() or [""]
         header = next(csv.reader(lines[:1]), [])
-        if len(header) > SHEET_MAX_COLUMNS:
+        if len(header) > max_columns:
             raise SnapshotFileError(
                 path,
-                f"表头有 {len(header)} 列,超出 {SHEET_MAX_COLUMNS} 列:登记表没有这么宽",
-                f"the header has {len(header)} columns, more than {SHEET_MAX_COLUMNS}; "
-                "no registry table is that wide",
+                f"表头有 {len(header)} 列,超出 {max_columns} 列:表格没有这么宽",
+                f"the header has {len(header)} columns, more than {max_columns}; "
+                "no table it can hold is that wide",
             )
     names = pacsv.open_csv(path, read_options=read_options).schema.names
     return pacsv.read_csv(
@@ -559,11 +559,13 @@ def _read_parquet(path: Path) -> pa.Table:
         ) from exc
 
 
-def read_file_data(path: Path, *, keep_blank_rows: bool = False) -> pa.Table:
+def read_file_data(path: Path, *, keep_blank_rows: bool = False, max_columns: int = SHEET_MAX_COLUMNS) -> pa.Table:
     """A table file's cells as found, under its own headers: read once, then matched to a
     contract table by `raw_table` (an upload tries several tables on one reading).
     `keep_blank_rows` keeps a CSV's empty lines as empty rows (a workbook's empty rows
-    between records are always kept), for readers that number rows themselves."""
+    between records are always kept), for readers that number rows themselves.
+    `max_columns` widens the registry tables' limit for a file one column per question
+    wide (a survey's responses); memory stays bounded by it all the same."""
     from python_calamine import CalamineError
 
     path = Path(path)
@@ -576,9 +578,9 @@ def read_file_data(path: Path, *, keep_blank_rows: bool = False) -> pa.Table:
         if suffix == ".parquet":
             return _read_parquet(path)
         if suffix == ".csv":
-            return _read_csv(path, keep_blank_rows)
+            return _read_csv(path, keep_blank_rows, max_columns)
         if suffix in EXCEL_SUFFIXES:
-            return _read_excel(path)
+            return _read_excel(path, max_columns)
         raise SnapshotFileError(
             path, "只能读取 Parquet、CSV 或 Excel 文件", "only Parquet, CSV or Excel files can be read"
         )

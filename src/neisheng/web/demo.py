@@ -2,7 +2,8 @@
 years of monitoring work (policies, runs, warning lists handed out, cases in every state:
 web/demo_workflows.py), the responsibility grid with a week of visits and the problem
 ledger (web/demo_grid.py), projects with their funds, distributions, renovations and audit
-findings (web/demo_projects.py), and a summary to read before opening the browser.
+findings (web/demo_projects.py), the research's questionnaire survey and a survey of the
+town's own households (web/demo_surveys.py), and a summary to read before opening the browser.
 
 Every step is an ordinary service of the platform (synthesis, validation, registry load,
 monitoring), so the demo shows what a county office would get from its own data."""
@@ -41,6 +42,7 @@ class DemoReport:
     feeds: object | None = None  # web.demo_feeds.DemoFeeds
     measures: object | None = None  # web.demo_measures.DemoMeasures
     projects: object | None = None  # web.demo_projects.DemoProjects
+    surveys: object | None = None  # web.demo_surveys.DemoSurveys
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -112,12 +114,19 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     seconds["projects"] = sum(projects.seconds.values())
     for line in projects.lines():
         say(line)
+    from neisheng.web.demo_surveys import demo_surveys_build
+
+    surveys = demo_surveys_build(home=home, logins=logins, year=DEMO_YEAR, say=say)
+    seconds["surveys"] = sum(surveys.seconds.values())
+    for line in surveys.lines():
+        say(line)
     report = _report(tables, logins, seconds)
     report.workflows = workflows
     report.grid = grid
     report.feeds = feeds
     report.measures = measures
     report.projects = projects
+    report.surveys = surveys
     return report
 
 

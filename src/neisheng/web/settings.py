@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "neisheng.assistance",
     "neisheng.projects",
     "neisheng.visits",
+    "neisheng.surveys",
 ]
 
 MIDDLEWARE = [

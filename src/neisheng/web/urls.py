@@ -30,6 +30,7 @@ urlpatterns = [
     path("feeds/", include("neisheng.feeds.urls")),
     path("assistance/", include("neisheng.assistance.urls")),
     path("projects/", include("neisheng.projects.urls")),
+    path("surveys/", include("neisheng.surveys.urls")),
     path("jobs/", include("neisheng.platform.job_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -49,6 +49,7 @@ from neisheng.transfers.models import ImportBatch
 pytestmark = pytest.mark.django_db
 # The scope matrix's household, member, ledger row, upload and job: real ids for its URLs.
 target = matrix.target
+_matrix_world = matrix._matrix_world
 
 SRC = Path(__file__).resolve().parents[2]
 LANGUAGES = ["en", "zh-hans"]
