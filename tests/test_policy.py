@@ -157,6 +157,23 @@ CASES = [
     ("a negative tolerance", _set("projects.price_tolerance", -0.1), "projects.price_tolerance"),
     ("a zero renovation cap", _set("projects.renovation_cap", 0), "projects.renovation_cap"),
     ("an unknown renovation status", _set("projects.renovation_statuses", ["poor"]), "projects.renovation_statuses"),
+    ("archives not a mapping", _set("archives", 5), "archives"),
+    ("an unknown archives key", _set("archives.max_mb", 5), "archives.max_mb"),
+    ("a zero file size", _set("archives.max_file_mb", 0), "archives.max_file_mb"),
+    ("required not a mapping", _set("archives.required", []), "archives.required"),
+    ("required for an unknown status", _set("archives.required.poor", {}), "archives.required.poor"),
+    ("required categories not a mapping", _set("archives.required.lifted", ["household"]),
+     "archives.required.lifted"),
+    ("an unknown archive category", _set("archives.required.lifted.misc", []), "archives.required.lifted.misc"),
+    ("an unknown document type", _set("archives.required.lifted.household", ["passport"]),
+     "archives.required.lifted.household"),
+    ("no student status", _set("archives.student_statuses", []), "archives.student_statuses"),
+    ("weights not summing to 1", _set("honours.weights.willingness", 0.5), "honours.weights"),
+    ("a zero income growth", _set("honours.income_growth_full", 0), "honours.income_growth_full"),
+    ("a pass score above 100", _set("honours.pass_score", 101), "honours.pass_score"),
+    ("no model household a village", _set("honours.per_village", 0), "honours.per_village"),
+    ("an unknown nominee status", _set("honours.nominee_statuses", ["poor"]), "honours.nominee_statuses"),
+    ("no answer days", _set("councils.answer_days", 0), "councils.answer_days"),
     ("working_days a string", _set("cases.working_days", "yes"), "cases.working_days"),
     ("working_days missing", _drop("cases.working_days"), "cases.working_days"),
 ]
@@ -338,6 +355,21 @@ def test_cases_do_not_touch_the_shared_default():
     for _, change, _ in CASES:
         _refusal(change)
     assert defaults() == before
+
+
+def test_issue_16_sections_have_their_defaults_and_a_stored_policy_without_them_takes_them():
+    policy = load_policy()
+    assert policy.archives_required_for("monitored")["identification"] == (
+        "application", "consent", "review_record", "publicity", "approval_form")
+    assert policy.archives_required_for("general") == {}
+    assert policy.honours_weight == {"income_growth": 0.4, "own_effort": 0.3, "helping_others": 0.15,
+                                     "willingness": 0.15}
+    assert (policy.honours_pass_score, policy.councils_answer_days) == (60, 15)
+    data = yaml.safe_load(default_policy_text())
+    for section in ("archives", "honours", "councils"):
+        del data[section]
+    stored = policy_from_text(yaml.safe_dump(data, allow_unicode=True))
+    assert stored.archives_required == policy.archives_required and stored.honours_pair_max == 3
 
 
 def test_the_feeds_section_has_feeds_md_defaults():

@@ -58,6 +58,16 @@ MEASURES_NUMBERS = {
 MEASURES_STATUSES = ("lifted", "monitored", "general")
 # projects (projects.md): the plan's publicity, the renovation audit's tolerance and cap.
 PROJECTS_STATUSES = ("lifted", "monitored", "general")
+# Issue 16. The five categories of 九州街道's household files and the types of document they
+# hold; the archives app labels them, the policy says which a household must have.
+ARCHIVE_CATEGORIES = ("household", "identification", "exit", "measures", "general")
+ARCHIVE_DOCUMENT_TYPES = (
+    "hukou_book", "id_card", "application", "consent", "verification", "review_record", "publicity",
+    "approval_form", "assistance_plan", "income_ledger", "exit_confirmation", "visit_record", "photo",
+    "enrolment", "aid_receipt", "student_plan", "other",
+)
+HOUSEHOLD_STATUSES = ("lifted", "monitored", "general")
+HONOURS_CRITERIA = ("income_growth", "own_effort", "helping_others", "willingness")
 FEEDS_NUMBERS = {
     "illness_recent_days": (1, 3660),
     "school_age_from": (0, 30),
@@ -171,6 +181,37 @@ class Policy:
     projects_price_tolerance: float = 0.10
     projects_renovation_cap: float = 20000
     projects_renovation_statuses: tuple[str, ...] = ("lifted", "monitored")
+    # Archives (issue 16): the largest document accepted; the documents a household of
+    # each status must hold, as ((status, ((category, (type, ...)), ...)), ...); whose
+    # students have a file of their own.
+    archives_max_file_mb: int = 20
+    archives_required: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
+    archives_student_statuses: tuple[str, ...] = ("lifted", "monitored")
+    # Model households (issue 16): who may be nominated, the criteria's weights (as
+    # ((criterion, weight), ...)), what earns each criterion's full score, the least
+    # total to go to the village, how many a village approves a year, how many
+    # motivation-poor households one model household is paired with.
+    honours_nominee_statuses: tuple[str, ...] = ("lifted",)
+    honours_weights: tuple[tuple[str, float], ...] = ()
+    honours_income_growth_full: float = 0.5
+    honours_own_effort_full: int = 3
+    honours_helping_others_full: int = 3
+    honours_pass_score: float = 60
+    honours_per_village: int = 3
+    honours_pair_max: int = 3
+    # Village councils (issue 16): a suggestion or demand answered within answer_days is
+    # on time; fewer than meetings_per_year meetings in a year is a gap.
+    councils_answer_days: int = 15
+    councils_meetings_per_year: int = 4
+
+    def archives_required_for(self, status: str) -> dict[str, tuple[str, ...]]:
+        """category -> required document types for a household of `status` ({} if none)."""
+        return {category: types for s, categories in self.archives_required if s == status
+                for category, types in categories}
+
+    @property
+    def honours_weight(self) -> dict[str, float]:
+        return dict(self.honours_weights)
 
     @property
     def education_levels_meeting_bar(self) -> tuple[str, ...]:
@@ -207,7 +248,7 @@ def _overlay(base: dict, override: dict) -> dict:
     motivation indicators replaces the inherited one whole (weights must sum to 1)."""
     merged = dict(base)
     for key, value in override.items():
-        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds", "measures", "projects") and isinstance(value, dict) and isinstance(base.get(key), dict):
+        if key in ("rules", "uploads", "review", "audit", "cases", "grid", "feeds", "measures", "projects", "archives", "honours", "councils") and isinstance(value, dict) and isinstance(base.get(key), dict):
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
@@ -253,6 +294,7 @@ def _build(data: dict, source: str) -> Policy:
         "year", "reference_date", "poverty_line", "monitoring_threshold", "drop_ratio",
         "rigid_ratio", "stable_multiple", "motivation_k", "motivation_indicators", "rules",
         "uploads", "review", "audit", "cases", "grid", "feeds", "measures", "projects",
+        "archives", "honours", "councils",
     }
     for key in data:
         if key not in known:
@@ -396,6 +438,9 @@ def _build(data: dict, source: str) -> Policy:
     feeds = _feeds_section(data.get("feeds"), fail)
     measures = _measures_section(data.get("measures"), fail)
     projects = _projects_section(data.get("projects"), fail)
+    archives = _archives_section(data.get("archives"), fail)
+    honours = _honours_section(data.get("honours"), fail)
+    councils = _councils_section(data.get("councils"), fail)
 
     return Policy(
         year=year,
@@ -431,6 +476,9 @@ def _build(data: dict, source: str) -> Policy:
         **feeds,
         **measures,
         **projects,
+        **archives,
+        **honours,
+        **councils,
     )
 
 
@@ -583,4 +631,101 @@ def _projects_section(projects, fail) -> dict:
         "projects_price_tolerance": float(tolerance),
         "projects_renovation_cap": float(cap),
         "projects_renovation_statuses": tuple(statuses),
+    }
+
+
+def _section(data, name, fail, known) -> dict:
+    """A section of the policy, checked for unknown keys; a policy stored before the section
+    existed has none and takes the built-in defaults (a stored run stays readable)."""
+    if data is None:
+        data = yaml.safe_load(default_policy_text())[name]
+    if not isinstance(data, dict):
+        fail(name, "应为键值对", "must be a mapping")
+    for unknown in data:
+        if unknown not in known:
+            fail(f"{name}.{unknown}", "未知的键", f"unknown key (known: {', '.join(known)})")
+    return data
+
+
+def _whole(section: dict, name: str, key: str, low: int, high: int, fail) -> int:
+    value = section.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        fail(f"{name}.{key}", f"应为 {low}–{high} 的整数,实为 {value!r}",
+             f"must be a whole number {low}–{high}, got {value!r}")
+    return value
+
+
+def _statuses(section: dict, name: str, key: str, fail) -> tuple[str, ...]:
+    value = section.get(key)
+    if not isinstance(value, list) or not value or any(s not in HOUSEHOLD_STATUSES for s in value) \
+            or len(set(value)) != len(value):
+        fail(f"{name}.{key}", f"应为 {', '.join(HOUSEHOLD_STATUSES)} 中不重复的一项或多项,实为 {value!r}",
+             f"must list one or more of {', '.join(HOUSEHOLD_STATUSES)} without repeats, got {value!r}")
+    return tuple(value)
+
+
+def _archives_section(archives, fail) -> dict:
+    archives = _section(archives, "archives", fail, ("max_file_mb", "required", "student_statuses"))
+    required = archives.get("required")
+    if not isinstance(required, dict):
+        fail("archives.required", "应为按农户状态列出的键值对", "must be a mapping of household statuses")
+    by_status = []
+    for status, categories in required.items():
+        where = f"archives.required.{status}"
+        if status not in HOUSEHOLD_STATUSES:
+            fail(where, f"应为 {', '.join(HOUSEHOLD_STATUSES)} 之一", f"must be one of {', '.join(HOUSEHOLD_STATUSES)}")
+        if not isinstance(categories, dict):
+            fail(where, "应为按档案类别列出的键值对", "must be a mapping of archive categories")
+        listed = []
+        for category, types in categories.items():
+            if category not in ARCHIVE_CATEGORIES:
+                fail(f"{where}.{category}", f"应为 {', '.join(ARCHIVE_CATEGORIES)} 之一",
+                     f"must be one of {', '.join(ARCHIVE_CATEGORIES)}")
+            if not isinstance(types, list) or any(t not in ARCHIVE_DOCUMENT_TYPES for t in types) \
+                    or len(set(types)) != len(types):
+                fail(f"{where}.{category}", f"应为 {', '.join(ARCHIVE_DOCUMENT_TYPES)} 中不重复的项,实为 {types!r}",
+                     f"must list {', '.join(ARCHIVE_DOCUMENT_TYPES)} without repeats, got {types!r}")
+            listed.append((category, tuple(types)))
+        by_status.append((status, tuple(listed)))
+    return {
+        "archives_max_file_mb": _whole(archives, "archives", "max_file_mb", 1, 1024, fail),
+        "archives_required": tuple(by_status),
+        "archives_student_statuses": _statuses(archives, "archives", "student_statuses", fail),
+    }
+
+
+def _honours_section(honours, fail) -> dict:
+    honours = _section(honours, "honours", fail, (
+        "nominee_statuses", "weights", "income_growth_full", "own_effort_full", "helping_others_full",
+        "pass_score", "per_village", "pair_max"))
+    weights = honours.get("weights")
+    if not isinstance(weights, dict) or set(weights) != set(HONOURS_CRITERIA) or any(
+            isinstance(w, bool) or not isinstance(w, int | float) or w < 0 for w in weights.values()) \
+            or abs(sum(weights.values()) - 1) > WEIGHT_TOLERANCE:
+        fail("honours.weights", f"应为 {', '.join(HONOURS_CRITERIA)} 各自的非负权重,合计为 1,实为 {weights!r}",
+             f"must give each of {', '.join(HONOURS_CRITERIA)} a weight of 0 or more, summing to 1, got {weights!r}")
+    growth = honours.get("income_growth_full")
+    if isinstance(growth, bool) or not isinstance(growth, int | float) or not 0 < growth <= 100:
+        fail("honours.income_growth_full", f"应为大于 0 的比例,实为 {growth!r}",
+             f"must be a share above 0, got {growth!r}")
+    score = honours.get("pass_score")
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
+        fail("honours.pass_score", f"应为 0–100 的分数,实为 {score!r}", f"must be a score 0–100, got {score!r}")
+    return {
+        "honours_nominee_statuses": _statuses(honours, "honours", "nominee_statuses", fail),
+        "honours_weights": tuple((c, float(weights[c])) for c in HONOURS_CRITERIA),
+        "honours_income_growth_full": float(growth),
+        "honours_own_effort_full": _whole(honours, "honours", "own_effort_full", 1, 100, fail),
+        "honours_helping_others_full": _whole(honours, "honours", "helping_others_full", 1, 100, fail),
+        "honours_pass_score": float(score),
+        "honours_per_village": _whole(honours, "honours", "per_village", 1, 100, fail),
+        "honours_pair_max": _whole(honours, "honours", "pair_max", 1, 50, fail),
+    }
+
+
+def _councils_section(councils, fail) -> dict:
+    councils = _section(councils, "councils", fail, ("answer_days", "meetings_per_year"))
+    return {
+        "councils_answer_days": _whole(councils, "councils", "answer_days", 1, 365, fail),
+        "councils_meetings_per_year": _whole(councils, "councils", "meetings_per_year", 0, 365, fail),
     }

@@ -178,7 +178,8 @@ NOT_SCOPED = ["/accounts/login/", "/accounts/logout/", "/i18n/setlang/", "/stati
 #       (the other county), return the values the templates name as t.extra[...]."""
 APP_MATRICES = ["neisheng.monitoring", "neisheng.measures", "neisheng.warninglists", "neisheng.cases",
                 "neisheng.grid", "neisheng.problems", "neisheng.visits", "neisheng.feeds",
-                "neisheng.assistance", "neisheng.projects", "neisheng.surveys"]
+                "neisheng.assistance", "neisheng.projects", "neisheng.surveys", "neisheng.archives",
+                "neisheng.honours", "neisheng.councils"]
 
 
 def _app_matrix(app: str):

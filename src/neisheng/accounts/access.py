@@ -84,6 +84,19 @@ SURVEYS_DESIGN = "surveys.design"
 SURVEYS_COLLECT = "surveys.collect"
 SURVEYS_REVIEW = "surveys.review"
 SURVEYS_REPORT = "surveys.report"
+# Issue 16: household files are read by those who read households and filled by those who
+# keep or visit them; model households are nominated by any cadre, reviewed and
+# publicised by the village, approved by the town; councils are recorded by the offices.
+# Each *_FIGURES capability reads counts only (researchers, departments).
+ARCHIVES_READ = "archives.read"
+ARCHIVES_UPLOAD = "archives.upload"
+ARCHIVES_FIGURES = "archives.figures"
+HONOURS_NOMINATE = "honours.nominate"
+HONOURS_REVIEW = "honours.review"
+HONOURS_APPROVE = "honours.approve"
+HONOURS_FIGURES = "honours.figures"
+COUNCILS_RECORD = "councils.record"
+COUNCILS_FIGURES = "councils.figures"
 
 # What each capability lets a role do, in words (the roles page shows them).
 CAPABILITIES = {
@@ -128,6 +141,15 @@ CAPABILITIES = {
     SURVEYS_COLLECT: _("填写问卷（网页或手机，含代农户填写）"),
     SURVEYS_REVIEW: _("审核问卷答案并写入农户台账"),
     SURVEYS_REPORT: _("查看问卷调查报告（汇总数字，不含个人信息）"),
+    ARCHIVES_READ: _("查看农户档案和学生档案及其文件"),
+    ARCHIVES_UPLOAD: _("上传档案文件（新版本保留旧版本）"),
+    ARCHIVES_FIGURES: _("查看档案完整性汇总（数字，不含个人信息）"),
+    HONOURS_NOMINATE: _("推荐脱贫示范户并登记其事迹、结对和交流"),
+    HONOURS_REVIEW: _("村级评议和公示脱贫示范户"),
+    HONOURS_APPROVE: _("乡镇审定脱贫示范户"),
+    HONOURS_FIGURES: _("查看示范户评选汇总（数字，不含个人信息）"),
+    COUNCILS_RECORD: _("登记扶贫理事会成员、会议、建议诉求及其答复和监督记录"),
+    COUNCILS_FIGURES: _("查看理事会工作汇总（数字，不含个人信息）"),
 }
 
 _OFFICER = frozenset({PERSONS_READ, REGISTRY_EDIT, PERSON_UNMASK})
@@ -137,38 +159,46 @@ _PROJECT_OFFICE = frozenset({PROJECTS_EDIT, DISTRIBUTIONS_PLAN, PAYMENTS_RECORD,
 _GRID_OFFICER = frozenset({GRID_EDIT, GRID_ASSIGN, VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE, PROBLEMS_REVIEW})
 _VISITOR = frozenset({VISITS_RECORD, PROBLEMS_RAISE, PROBLEMS_RESOLVE, SURVEYS_COLLECT, SURVEYS_REPORT})
 _SURVEY_OFFICE = frozenset({SURVEYS_DESIGN, SURVEYS_COLLECT, SURVEYS_REVIEW, SURVEYS_REPORT})
+_FIGURES = frozenset({ARCHIVES_FIGURES, HONOURS_FIGURES, COUNCILS_FIGURES})
+# Offices and cadres who keep household files, nominate model households and keep councils.
+_RECORDS_OFFICE = frozenset({ARCHIVES_READ, ARCHIVES_UPLOAD, HONOURS_NOMINATE, COUNCILS_RECORD}) | _FIGURES
 # cases.md's table says who makes each step of a case; an administrator manages the
 # installation and makes none of them (it may still report a household).
 _CASE_STEPS = frozenset({
     CASES_VERIFY, CASES_COMPARE, CASES_VILLAGE_REVIEW, CASES_TOWN_REVIEW, CASES_APPROVE, CASES_REJECT,
     CASES_PROPOSE_ELIMINATION,
 })
+# Like a case's steps, a model household's village review and town approval are decisions
+# of those offices; an administrator makes neither.
+_HONOUR_STEPS = frozenset({HONOURS_REVIEW, HONOURS_APPROVE})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY: _OFFICER | {MONITORING_RUN, POLICY_EDIT, WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT,
                              CASES_COMPARE, CASES_APPROVE, CASES_REJECT, MEASURES_ASSIGN, FEEDS_UPLOAD,
                              FEEDS_REVIEW, FINDINGS_DECIDE, ACTIVITIES_RECORD, MEASURES_EVALUATE, PRICES_EDIT}
-                  | _GRID_OFFICER | _PROJECT_OFFICE | _SURVEY_OFFICE,
+                  | _GRID_OFFICER | _PROJECT_OFFICE | _SURVEY_OFFICE | _RECORDS_OFFICE,
     Role.TOWN: _OFFICER | {WARNINGS_HAND_OVER, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_TOWN_REVIEW,
                            CASES_REJECT, MEASURES_ASSIGN, FINDINGS_DECIDE, ACTIVITIES_RECORD,
-                           MEASURES_EVALUATE} | _GRID_OFFICER | _PROJECT_OFFICE | _SURVEY_OFFICE,
+                           MEASURES_EVALUATE} | _GRID_OFFICER | _PROJECT_OFFICE | _SURVEY_OFFICE
+                | _RECORDS_OFFICE | {HONOURS_APPROVE},
     Role.VILLAGE: _OFFICER | {WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY, CASES_VILLAGE_REVIEW,
                               CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ACTIVITIES_RECORD, MEASURES_EVALUATE}
-                    | _VISITOR | _PROJECT_OFFICE | {SURVEYS_REVIEW},
+                    | _VISITOR | _PROJECT_OFFICE | {SURVEYS_REVIEW} | _RECORDS_OFFICE | {HONOURS_REVIEW},
     Role.ASSISTANCE: frozenset({PERSONS_READ, PERSON_UNMASK, WARNINGS_FOLLOW_UP, CASES_REPORT, CASES_VERIFY,
-                                CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN}) | _VISITOR,
+                                CASES_PROPOSE_ELIMINATION, MEASURES_ASSIGN, ARCHIVES_READ, ARCHIVES_UPLOAD,
+                                HONOURS_NOMINATE}) | _VISITOR | _FIGURES,
     # Activities change the registry (a skill, months of work, ledger rows), which only
     # the offices that keep it may: a department's trainings are recorded by the town.
     Role.DEPARTMENT: frozenset({PERSONS_READ, CASES_REPORT, FEEDS_UPLOAD, FEEDS_REVIEW, MEASURES_EVALUATE,
-                                SURVEYS_REPORT}),
+                                SURVEYS_REPORT}) | _FIGURES,
     # The auditor reads the audit log of its division (scope filters it by division_code).
     # It also audits projects: it decides findings and records its on-site checks, nothing else.
     Role.AUDITOR: frozenset({PERSONS_READ, PERSON_UNMASK, AUDIT_READ, MEASURES_EVALUATE, FINDINGS_AUDIT,
-                             SURVEYS_REPORT}),
+                             SURVEYS_REPORT, ARCHIVES_READ}) | _FIGURES,
     # A researcher reads aggregates only: the evaluation names no one.
     # A survey's report names no one either; its responses are not theirs to read.
-    Role.RESEARCHER: frozenset({MEASURES_EVALUATE, SURVEYS_REPORT}),
-    Role.ADMIN: frozenset(CAPABILITIES) - _CASE_STEPS,
+    Role.RESEARCHER: frozenset({MEASURES_EVALUATE, SURVEYS_REPORT}) | _FIGURES,
+    Role.ADMIN: frozenset(CAPABILITIES) - _CASE_STEPS - _HONOUR_STEPS,
 }
 
 

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "neisheng.projects",
     "neisheng.visits",
     "neisheng.surveys",
+    "neisheng.archives",
+    "neisheng.honours",
+    "neisheng.councils",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ArchivesConfig(AppConfig):
+    name = "neisheng.archives"
+    label = "archives"
+    verbose_name = "档案管理 Archives"
