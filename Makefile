@@ -12,7 +12,11 @@ BROWSER_TESTS := tests/web/test_browser.py tests/web/test_ui_patterns.py tests/w
 	tests/web/test_warnings_browser.py tests/web/test_visits_offline_browser.py tests/web/test_problems_browser.py \
 	tests/web/test_grid_screenshots.py tests/web/test_feeds_browser.py tests/web/test_feeds_screenshots.py \
 	tests/web/test_measures_screenshots.py tests/web/test_projects_screenshots.py \
-	tests/web/test_surveys_browser.py tests/web/test_surveys_screenshots.py
+	tests/web/test_surveys_browser.py tests/web/test_surveys_screenshots.py \
+	tests/web/test_archives_screenshots.py tests/web/test_honours_screenshots.py tests/web/test_councils_screenshots.py
+# The documentation's pictures are taken once, on SQLite: on PostgreSQL the same pages are
+# already walked by the browser tests above and by every web test of the scope matrix.
+BROWSER_TESTS_ON_POSTGRES := $(filter-out %_screenshots.py,$(BROWSER_TESTS))
 # pytest takes one path per --ignore: the list becomes --ignore=a --ignore=b ...
 IGNORE_BROWSER_TESTS := $(addprefix --ignore=,$(BROWSER_TESTS))
 
@@ -48,7 +52,7 @@ test: setup
 	@if [ -n "$$NEISHENG_TEST_DATABASE_URL" ]; then \
 		echo "web tests on PostgreSQL"; \
 		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -n 2 --dist loadfile src/neisheng tests/web $(IGNORE_BROWSER_TESTS) --ignore=$(SQLITE_ONLY) && \
-		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS); \
+		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS_ON_POSTGRES); \
 	fi
 
 bench: setup

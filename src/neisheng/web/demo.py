@@ -3,7 +3,11 @@ years of monitoring work (policies, runs, warning lists handed out, cases in eve
 web/demo_workflows.py), the responsibility grid with a week of visits and the problem
 ledger (web/demo_grid.py), projects with their funds, distributions, renovations and audit
 findings (web/demo_projects.py), the research's questionnaire survey and a survey of the
-town's own households (web/demo_surveys.py), and a summary to read before opening the browser.
+town's own households (web/demo_surveys.py), two village poverty councils with a year of
+meetings, suggestions and demands (web/demo_councils.py), a completed selection of model
+households with its honour roll (web/demo_honours.py), the households' archives with a few
+gaps and students' files (web/demo_archives.py), and a summary to read before opening the
+browser.
 
 Every step is an ordinary service of the platform (synthesis, validation, registry load,
 monitoring), so the demo shows what a county office would get from its own data."""
@@ -43,6 +47,9 @@ class DemoReport:
     measures: object | None = None  # web.demo_measures.DemoMeasures
     projects: object | None = None  # web.demo_projects.DemoProjects
     surveys: object | None = None  # web.demo_surveys.DemoSurveys
+    councils: object | None = None  # web.demo_councils.DemoCouncils
+    honours: object | None = None  # web.demo_honours.DemoHonours
+    archives: object | None = None  # web.demo_archives.DemoArchives
 
 
 def sqlite_files(database: Path) -> list[Path]:
@@ -108,25 +115,31 @@ def demo_build(*, home: Path, tables: dict[str, pa.Table], say: Callable[[str], 
     seconds["measures"] = sum(measures.seconds.values())
     for line in measures.lines():
         say(line)
+    # The later parts, in this order: projects before surveys and councils (a council
+    # supervises its village's projects), councils before honours (a council's meetings are
+    # part of a household's record) and archives last, so the files find the other
+    # workflows' documents already made.
+    from neisheng.web.demo_archives import demo_archives_build
+    from neisheng.web.demo_councils import demo_councils_build
+    from neisheng.web.demo_honours import demo_honours_build
     from neisheng.web.demo_projects import demo_projects_build
-
-    projects = demo_projects_build(home=home, logins=logins, year=DEMO_YEAR, say=say)
-    seconds["projects"] = sum(projects.seconds.values())
-    for line in projects.lines():
-        say(line)
     from neisheng.web.demo_surveys import demo_surveys_build
 
-    surveys = demo_surveys_build(home=home, logins=logins, year=DEMO_YEAR, say=say)
-    seconds["surveys"] = sum(surveys.seconds.values())
-    for line in surveys.lines():
-        say(line)
+    later = {}
+    for name, build in [("projects", demo_projects_build), ("surveys", demo_surveys_build),
+                        ("councils", demo_councils_build), ("honours", demo_honours_build),
+                        ("archives", demo_archives_build)]:
+        later[name] = build(home=home, logins=logins, year=DEMO_YEAR, say=say)
+        seconds[name] = sum(later[name].seconds.values())
+        for line in later[name].lines():
+            say(line)
     report = _report(tables, logins, seconds)
     report.workflows = workflows
     report.grid = grid
     report.feeds = feeds
     report.measures = measures
-    report.projects = projects
-    report.surveys = surveys
+    for name, made in later.items():
+        setattr(report, name, made)
     return report
 
 

@@ -10,6 +10,11 @@ NEISHENG_DEBUG      1 for Django's debug pages (never in production)
 NEISHENG_ALLOWED_HOSTS  comma-separated (default localhost names)
 NEISHENG_STATIC_ROOT    a folder for `collectstatic`, only behind a separate web server
 NEISHENG_UPLOAD_MAX_MB  largest upload accepted, in MB (default 20)
+NEISHENG_S3_BUCKET  keep uploaded files (household files, photos, scans) in this bucket of an
+                    S3-compatible store instead of NEISHENG_HOME/uploads (docs/archives.md), with
+                    NEISHENG_S3_ENDPOINT_URL (e.g. a MinIO server; empty for AWS), NEISHENG_S3_REGION
+                    and NEISHENG_S3_PREFIX (default "uploads"); the credentials come from boto3's
+                    usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the instance's role)
 NEISHENG_AUDIT_LOGIN_FAILURE_WINDOW_MINUTES, NEISHENG_AUDIT_LOGIN_FAILURE_ROWS
                     failed sign-ins: the counting window (15) and rows per account per window (100)
 """
@@ -188,6 +193,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if os.environ.get("NEISHENG_S3_BUCKET"):
+    # Never overwritten (each upload gets a name of its own), private (downloads go through
+    # the site, which checks scope and audits them; signed URLs otherwise).
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["NEISHENG_S3_BUCKET"],
+        "endpoint_url": os.environ.get("NEISHENG_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("NEISHENG_S3_REGION") or None,
+        "location": os.environ.get("NEISHENG_S3_PREFIX", "uploads"),
+        "file_overwrite": False, "default_acl": None, "querystring_auth": True,
+    }}
 # Static files are served from the installed packages themselves: nothing to collect,
 # nothing fetched from the internet.
 WHITENOISE_USE_FINDERS = True
