@@ -6,6 +6,9 @@ the other's caller."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +19,14 @@ from neisheng.engine.validation import load_snapshot
 
 ENGINES = ("duckdb", "spark")
 OUTPUTS = ("household_results", "measures", "region_summary")
+
+
+def _scratch_folder(prefix: str) -> Path:
+    """A folder of this process's own, removed when it exits: what Spark writes to disk
+    must not outlive the run, nor land in the user's working directory."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def spark_session():
@@ -34,6 +45,9 @@ def spark_session():
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", os.environ.get("NEISHENG_SPARK_PARTITIONS", "8"))
         .config("spark.jars", similarity_jar_location())
+        # Spark's default warehouse is ./spark-warehouse: a second run in the same folder
+        # found the first run's tables there and stopped (LOCATION_ALREADY_EXISTS).
+        .config("spark.sql.warehouse.dir", str(_scratch_folder("neisheng-spark-warehouse-")))
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -91,7 +105,17 @@ def open_snapshot(con, directory: Path, *, validate: bool = False):
         divisions = pq.read_table(paths["divisions"])
     else:
         arrow = load_snapshot(directory)
-        tables = {name: con.create_table(f"snapshot_{name}", data, overwrite=True) for name, data in arrow.items()}
+        if con.name == "pyspark":
+            # Spark's tables are managed tables in a warehouse; temporary views over Parquet
+            # in a scratch folder leave nothing behind and read the same contract types.
+            scratch = _scratch_folder("neisheng-spark-snapshot-")
+            tables = {}
+            for name, data in arrow.items():
+                pq.write_table(data, scratch / f"{name}.parquet")
+                tables[name] = con.read_parquet(scratch / f"{name}.parquet", table_name=f"snapshot_{name}")
+        else:
+            tables = {name: con.create_table(f"snapshot_{name}", data, overwrite=True)
+                      for name, data in arrow.items()}
         divisions = arrow["divisions"]
     return tables, divisions
 

@@ -51,6 +51,11 @@ ENDPOINTS = [
      "kind": "list", "api": True, "needs": READ, "lists_rows": False},
     {"name": "API archive document", "template": "/api/archive-documents/{t.extra[archive_document]}/",
      "kind": "detail", "api": True, "needs": READ},
+    # A new version with no file: scope and capability are checked first (404 outside, 403
+    # without the capability), so the same role inside reaches the refusal of the empty form.
+    {"name": "API archive document new version", "template": "/api/archive-documents/{t.extra[archive_document]}/versions/",
+     "kind": "detail", "api": True, "needs": UPLOAD, "post": {"reason": "换成清晰的扫描件"}, "shows": None,
+     "answers": 400},
     {"name": "API student files", "template": "/api/student-files/", "kind": "list", "api": True, "needs": READ},
     {"name": "API student file", "template": "/api/student-files/{t.extra[archive_student]}/", "kind": "detail",
      "api": True, "needs": READ},
