@@ -39,6 +39,14 @@ def test_unknown_county_is_one_clear_sentence(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_a_county_too_large_for_its_codes_is_one_clear_sentence(tmp_path):
+    result = run("synth", "--households", 10_000_000, "--out", tmp_path / "x")
+    assert result.exit_code == 1
+    assert "--households 10000000" in result.output and "several counties" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
+
+
 def test_validate_missing_folder(tmp_path):
     result = run("validate", tmp_path / "nowhere")
     assert result.exit_code == 1

@@ -36,8 +36,14 @@ MAX_ISSUES_SHOWN_DEFAULT = 200
 def synth(households: int, seed: int, year: int, county_code: str, out_dir: Path, fmt: str,
           headers: str, effects: tuple[str, ...]) -> None:
     """Build a synthetic county's registry snapshot (deterministic for a seed)."""
+    from neisheng.synth.divisions import CountyTooLarge
+
     planted = _effects_parse(effects)
-    tables = synthesize(households=households, seed=seed, year=year, county_code=county_code)
+    try:
+        tables = synthesize(households=households, seed=seed, year=year, county_code=county_code)
+    except CountyTooLarge as exc:
+        raise UserError(f"--households {households}: 一个县的区划代码编不下这么多户,请分成几个县生成 / "
+                        f"{exc}; synthesize a province as several counties") from exc
     received = None
     if planted:
         from neisheng.synth.effects import plant_effects

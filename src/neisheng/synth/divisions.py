@@ -9,6 +9,11 @@ from neisheng import divisions as admin_divisions
 from neisheng.engine.schema import TABLES
 
 
+class CountyTooLarge(ValueError):
+    """More households than one county's codes can number (999 towns of at most 799
+    villages): a province is synthesized as several counties."""
+
+
 def layout(households: int, rng: np.random.Generator):
     """Village sizes (households) and the number of villages in each town."""
     est = households // 250 + 2
@@ -37,7 +42,7 @@ def division_table(county_code: str, town_sizes: np.ndarray, rng: np.random.Gene
     n_towns = int(town_sizes.size)
     n_villages = int(town_sizes.sum())
     if town_sizes.max() > 799:
-        raise ValueError("too many villages in one town for 3-digit village codes")
+        raise CountyTooLarge("too many villages in one town for 3-digit village codes")
     town_names = list(admin_divisions.town_names(n_towns, rng))
     village_names = list(admin_divisions.village_names(n_villages, rng))
     # GB/T 2260 numbers 镇 from 101 and 乡 from 201, and village committees
@@ -48,7 +53,7 @@ def division_table(county_code: str, town_sizes: np.ndarray, rng: np.random.Gene
     elif n_towns <= 999:
         town_no = np.arange(1, n_towns + 1)
     else:
-        raise ValueError("too many households for one county's 3-digit town codes")
+        raise CountyTooLarge("too many households for one county's 3-digit town codes")
     town_of_village = np.repeat(np.arange(n_towns), town_sizes)
     starts = np.concatenate(([0], np.cumsum(town_sizes)[:-1]))
     village_no = 200 + np.arange(n_villages) - starts[town_of_village] + 1
