@@ -193,10 +193,13 @@ def test_a_questionnaire_filled_offline_arrives_once_when_the_network_returns(si
     assert not Response.objects.exists(), "a questionnaire reached the server while the phone was offline"
     queue = phone.goto(f"{site}/surveys/queue/")
     assert queue.from_service_worker
+    # The queue's rows are drawn from the phone's store after the page loads: wait for them.
+    phone.locator("#survey-waiting-list .offline-row").first.wait_for()
     assert phone.locator("#survey-waiting-list .offline-row").count() == 1
 
     context.set_offline(False)
     phone.locator('#survey-offline-count[data-count="0"]').wait_for(timeout=30_000)
+    phone.locator("#survey-sent-list .offline-row").first.wait_for()
     assert phone.locator("#survey-sent-list .offline-row").count() == 1
     response = Response.objects.get()
     assert response.household_id == household.pk and response.answers["income"] == 8000

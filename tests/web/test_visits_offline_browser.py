@@ -143,6 +143,8 @@ def test_two_visits_recorded_offline_arrive_once_when_the_network_returns(site, 
 
     response = phone.goto(f"{site}/visits/queue/")
     assert response.from_service_worker
+    # The queue is drawn from the phone's store after the page loads: wait for its rows.
+    phone.locator("#offline-waiting-list .offline-row").nth(1).wait_for()
     assert _waiting(phone) == 2
     assert "2 条走访待上报" in phone.locator("#offline-count").inner_text()
     rows = phone.locator("#offline-waiting-list .offline-row")
@@ -156,6 +158,7 @@ def test_two_visits_recorded_offline_arrive_once_when_the_network_returns(site, 
     # The network returns: the page hears `online` and sends the queue by itself.
     context.set_offline(False)
     phone.locator('#offline-count[data-count="0"]').wait_for(timeout=30_000)
+    phone.locator("#offline-sent-list .offline-row").nth(1).wait_for()
     assert phone.locator("#offline-sent-list .offline-row").count() == 2
     shoot(phone, "visits-offline-sent-phone")
 
