@@ -14,23 +14,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from neisheng.accounts.access import ARCHIVES_READ, PERSONS_READ, user_may
+from neisheng.accounts.access import ARCHIVES_READ, PERSONS_READ
 from neisheng.archives.models import Document, DocumentVersion, StudentAid, StudentFile, StudentPlan
 from neisheng.engine import archives as engine
 from neisheng.platform import scope
-from neisheng.platform.access import refusal
+from neisheng.platform.access import require
 from neisheng.registry.models import Division, Household
 
 
 def _readable(user) -> None:
     for capability in (ARCHIVES_READ, PERSONS_READ):
-        if not user_may(user, capability):
-            raise PermissionDenied(refusal(capability))
+        require(user, capability)
 
 
 def documents_visible(user):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils import timezone
 
@@ -28,7 +27,7 @@ from neisheng.councils.models import (
 )
 from neisheng.engine import councils as engine
 from neisheng.platform import scope
-from neisheng.platform.access import refusal
+from neisheng.platform.access import require
 
 
 def councils_visible(user):
@@ -41,8 +40,7 @@ def may_read_names(user) -> bool:
 
 def _names_readable(user) -> None:
     for capability in (PERSONS_READ, COUNCILS_RECORD):
-        if not user_may(user, capability):
-            raise PermissionDenied(refusal(capability))
+        require(user, capability)
 
 
 def members_visible(user):
