@@ -14,7 +14,7 @@ import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from neisheng.platform.bulk import delete_all, insert_rows
+from neisheng.platform.bulk import delete_all, indexes_deferred, insert_rows
 from neisheng.platform.extensions import households_changed
 from neisheng.registry import versions
 from neisheng.registry.models import Division, Household, IncomeItem, Person
@@ -49,21 +49,48 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
         ("income_items", IncomeItem, tables["income_items"], ["household_id", *LEDGER_FIELDS]),
     ]
     counts = {}
-    for name, model, table, attnames in plan:
-        report = (lambda done, name=name: progress(name, done)) if progress else None
-        counts[name] = insert_rows(model, table, attnames, on_batch=report)
+    # The registry's secondary indexes and foreign keys are built once the rows are in
+    # (as migrations defined them): the same schema after the load, minutes sooner.
+    with indexes_deferred([Division, Household, Person, IncomeItem]):
+        for name, model, table, attnames in plan:
+            report = (lambda done, name=name: progress(name, done)) if progress else None
+            counts[name] = insert_rows(model, table, attnames, on_batch=report)
+        if progress:
+            progress("indexes", 0)
+    if progress:
+        progress("indexes", 1)
     return counts
 
 
 def with_person_keys(persons: pa.Table) -> pa.Table:
     """The persons table with each row's random opaque key (Person.key): rows inserted
     in bulk bypass the model's default, and a snapshot never carries keys."""
-    from neisheng.registry.models import new_person_key
-
-    keys = pa.array([new_person_key() for _ in range(persons.num_rows)], type=pa.string())
+    keys = new_person_keys(persons.num_rows)
     if "key" in persons.column_names:
         return persons.set_column(persons.column_names.index("key"), "key", keys)
     return persons.append_column("key", keys)
+
+
+def new_person_keys(count: int) -> pa.Array:
+    """`count` keys exactly as models.new_person_key makes one (secrets.token_urlsafe: 16
+    bytes from the operating system's random source, base64url without padding), made
+    at once: a county's 3.5 million calls cost seconds. Each 16 bytes are padded with two
+    zero bytes to a multiple of three, so the whole buffer encodes in one call and each
+    person's 24 characters start with the 22 that token_urlsafe gives for those bytes."""
+    import base64
+    import os
+
+    import numpy as np
+
+    from neisheng.registry.models import PERSON_KEY_BYTES, PERSON_KEY_LENGTH
+
+    raw = np.zeros((count, PERSON_KEY_BYTES + 2), dtype=np.uint8)
+    raw[:, :PERSON_KEY_BYTES] = np.frombuffer(os.urandom(count * PERSON_KEY_BYTES), dtype=np.uint8).reshape(
+        count, PERSON_KEY_BYTES)
+    encoded = np.frombuffer(base64.urlsafe_b64encode(raw.tobytes()), dtype=np.uint8).reshape(count, -1)
+    text = np.ascontiguousarray(encoded[:, :PERSON_KEY_LENGTH]).tobytes()
+    offsets = np.arange(0, (count + 1) * PERSON_KEY_LENGTH, PERSON_KEY_LENGTH, dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(text)])
 
 
 def with_person_search_keys(persons: pa.Table) -> pa.Table:

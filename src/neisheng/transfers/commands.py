@@ -26,6 +26,7 @@ LABELS = {
     "households": "农户 households",
     "persons": "家庭成员 persons",
     "income_items": "收支台账 ledger",
+    "indexes": "建索引 indexes and keys",
 }
 
 
