@@ -143,7 +143,9 @@ def validate(snapshot: Path, max_shown: int | None, report_path: Path | None) ->
     """Check a snapshot folder against the data contract; list every problem."""
     from neisheng.engine.validation import validate_snapshot
 
-    report = validate_snapshot(snapshot)
+    # Only the problems and the row counts: holding a million households' tables would
+    # take gigabytes that a check does not need.
+    report = validate_snapshot(snapshot, tables=False)
     if report_path is not None and report_path.is_dir():
         raise UserError(f"{report_path}: 是文件夹,不能写报告 / is a folder; give a file for --report")
     if report.ok:

@@ -117,13 +117,15 @@ class Issue:
 class ValidationReport:
     issues: list[Issue] = field(default_factory=list)
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    # Rows per table, also when the tables themselves were not kept (`neisheng validate`).
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.issues
 
     def summary(self) -> str:
-        counts = {name: t.num_rows for name, t in self.tables.items()}
+        counts = self.counts or {name: t.num_rows for name, t in self.tables.items()}
         return (
             f"快照有效 / snapshot valid: {counts.get('divisions', 0)} 区划 divisions, "
             f"{counts.get('households', 0)} 户 households, {counts.get('persons', 0)} 人 persons, "
@@ -148,6 +150,8 @@ class _Collector:
                  allowed: Column | None = None):
         """Report every row where `mask` is true, showing the row's value of `shown`;
         with `allowed`, the message lists that column's allowed values."""
+        if isinstance(mask, (pa.Array, pa.ChunkedArray)) and not pc.any(mask).as_py():
+            return  # nothing to report: no pass over millions of rows to find that out
         mask = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
         rows = np.flatnonzero(mask)
         if rows.size == 0:
@@ -469,18 +473,97 @@ def validate_tables(
     return ValidationReport(issues=issues, tables=typed)
 
 
-def validate_snapshot(directory: Path) -> ValidationReport:
+def validate_snapshot(directory: Path, *, tables: bool = True) -> ValidationReport:
+    """Every problem of the snapshot in `directory`, and its tables in contract types
+    (`tables=False` keeps only their row counts, which is what `neisheng validate` needs:
+    a million households' tables take gigabytes to hold)."""
     directory = Path(directory)
+    fast = _validate_fast(directory, "always" if tables else "never")
+    return fast if fast is not None else _validate_reference(directory)
+
+
+def _validate_reference(directory: Path) -> ValidationReport:
+    """The Arrow path: every table read whole and typed column by column. The reference
+    for every input, and the path for CSV, Excel and Parquet not in contract types."""
     try:
         raw, absent, unreadable = read_raw_snapshot(directory)
     except SnapshotFileError as exc:
         return ValidationReport(issues=[Issue(str(exc.path), None, None, exc.message_en, "unreadable_file")])
-    return validate_tables(raw, absent, unreadable)
+    report = validate_tables(raw, absent, unreadable)
+    report.counts = {name: t.num_rows for name, t in report.tables.items()}
+    return report
+
+
+def _validate_fast(directory: Path, tables: str) -> ValidationReport | None:
+    """The fast path (engine.validation_fast) when the large tables are Parquet in
+    contract types, else None. `tables`: "always" as validate_tables gives them, "never",
+    or "if_valid" (load_snapshot: an invalid snapshot needs only its issues). None too
+    when the tables asked for are not the files themselves (a label to map to its code,
+    an ID number to normalise): the Arrow path types them."""
+    from neisheng.engine import validation_fast as fast
+    from neisheng.engine.catalog import read_raw_table, table_file
+
+    if not directory.is_dir():
+        return None
+    try:
+        sources, absent = {}, []
+        for name in TABLES:
+            if name == "divisions":
+                continue
+            source = fast.parquet_source(directory, TABLES[name])
+            if source is None:
+                absent.append(name)
+            else:
+                sources[name] = source
+        issues: list[Issue] = []
+        divisions = None
+        path = table_file(directory, TABLES["divisions"])
+        if path is None:
+            absent.insert(0, "divisions")
+        else:
+            try:
+                raw = read_raw_table(path, TABLES["divisions"])
+            except SnapshotFileError:
+                return None  # named by the Arrow path, with every other problem
+            divisions = _type_table(raw, issues)
+            if divisions is not None:
+                _check_divisions(divisions, _Collector(issues, raw.path.name, divisions))
+        for name in absent:
+            issues.append(Issue(f"{name}.parquet|csv|xlsx ({TABLES[name].zh})", None, None, None, "missing_file"))
+        villages = None
+        if divisions is not None:
+            villages = pc.filter(
+                divisions.column("code"), pc.equal(divisions.column("level"), VILLAGE_LEVEL)
+            ).combine_chunks()
+        identity = fast.check_large_tables(sources, villages, issues)
+    except fast.FallBack:
+        return None
+    issues.sort(key=lambda i: (i.file, i.row or 0))
+    counts = {name: source.rows for name, source in sources.items()}
+    if divisions is not None:
+        counts["divisions"] = divisions.num_rows
+    counts = {name: counts[name] for name in TABLES if name in counts}
+    report = ValidationReport(issues=issues, counts=counts)
+    if tables == "never" or (tables == "if_valid" and issues):
+        return report
+    if issues or not identity:
+        return None
+    report.tables = {"divisions": divisions} if divisions is not None else {}
+    for name, source in sources.items():
+        try:
+            raw = read_raw_table(source.path, source.table)
+        except SnapshotFileError:
+            return None
+        columns = [raw.data.column(c.name) for c in source.table.columns]
+        report.tables[name] = pa.table(columns, schema=source.table.arrow_schema.with_metadata(None))
+    report.tables = {name: report.tables[name] for name in TABLES if name in report.tables}
+    return report
 
 
 def load_snapshot(directory: Path) -> dict[str, pa.Table]:
     """The snapshot's four tables in contract types, or SnapshotInvalid naming every problem."""
-    report = validate_snapshot(directory)
+    directory = Path(directory)
+    report = _validate_fast(directory, "if_valid") or _validate_reference(directory)
     if not report.ok:
         raise SnapshotInvalid(report.issues)
     return report.tables
