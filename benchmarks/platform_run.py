@@ -1,19 +1,25 @@
-"""Time a monitoring run started in the platform on a synthetic county of N households:
-the registry exported from the database as a snapshot, the engine (embedded DuckDB), and
-the results stored into the run (household results, measures, region summaries, counts,
-and whatever `run_finished` listeners build, e.g. the warning lists) in one transaction.
-Each part is timed on its own through the run's progress callback.
+"""Time a monitoring run started in the platform: the registry exported from the database
+as a snapshot, the engine (embedded DuckDB), and the results stored into the run
+(household results and measures by COPY on PostgreSQL, region summaries, counts, what
+`run_finished` listeners build, e.g. the warning lists, and the home pages' figures of
+the run's scopes) in one transaction. Each part is timed on its own through the run's
+progress callback; "figures" is the part of the store that counts the home pages'
+figures (monitoring.scope_figures), timed separately.
 
 Usage:
   PYTHONPATH=src python benchmarks/platform_run.py [--households N] [--seed S]
-      (default 20,000 households; keep it at or below 50,000 on a shared machine)
-Without DATABASE_URL a fresh SQLite database is made in a temporary folder.
+      a synthetic county of N households (default 20,000) loaded first; without
+      DATABASE_URL a fresh SQLite database in a temporary folder
+  DATABASE_URL=postgres://…/bench_platform python benchmarks/platform_run.py --existing [--county 500237]
+      the registry already in that database (e.g. loaded by `neisheng import-snapshot`),
+      run as its county officer would: the county's run
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 
@@ -22,7 +28,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--existing", action="store_true", help="run on the registry already in DATABASE_URL")
+    parser.add_argument("--county", default=None, help="with --existing: the county run (default: the first)")
     args = parser.parse_args()
+    if args.existing and "DATABASE_URL" not in os.environ:
+        parser.error("--existing needs DATABASE_URL")
     with tempfile.TemporaryDirectory(prefix="neisheng-bench-run-") as home:
         if "DATABASE_URL" not in os.environ:
             os.environ["NEISHENG_HOME"] = home
@@ -32,26 +42,52 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
+        from neisheng.monitoring import scope_figures
         from neisheng.monitoring.services import monitoring_run
-        from neisheng.registry.services import registry_load_tables
-        from neisheng.synth import generate_county
+        from neisheng.registry.models import Division
 
         call_command("migrate", verbosity=0)
-        registry_load_tables(tables=generate_county(households=args.households, seed=args.seed, year=2026),
-                             replace=True)
+        division_code = ""
+        if args.existing:
+            counties = Division.objects.filter(level=3).order_by("code")
+            if args.county:
+                counties = counties.filter(code__startswith=args.county)
+            division_code = counties.values_list("code", flat=True).first() or ""
+        else:
+            from neisheng.registry.services import registry_load_tables
+            from neisheng.synth import generate_county
+
+            registry_load_tables(tables=generate_county(households=args.households, seed=args.seed, year=2026),
+                                 replace=True)
         marks: dict[str, float] = {}
 
         def progress(step: str, done: int, total: int) -> None:
             marks[step] = time.perf_counter()
 
+        store_figures = scope_figures.scope_figures_store
+        figures_seconds = []
+
+        def timed_figures(run):
+            started = time.perf_counter()
+            try:
+                return store_figures(run)
+            finally:
+                figures_seconds.append(time.perf_counter() - started)
+
+        # services imported the function by name: time it where it is called.
+        from neisheng.monitoring import services
+
+        services.scope_figures_store = timed_figures
         started = time.perf_counter()
-        run = monitoring_run(year=2026, work_dir=os.path.join(home, "run"), progress=progress)
+        run = monitoring_run(year=2026, work_dir=os.path.join(home, "run"), progress=progress,
+                             division_code=division_code)
         total = time.perf_counter() - started
         parts = {"export": marks["engine"] - marks["export"], "engine": marks["store"] - marks["engine"],
-                 "store": marks["done"] - marks["store"]}
-        print(f"households {run.households:,}: total {total:.1f} s ("
+                 "store": marks["done"] - marks["store"], "of which figures": sum(figures_seconds)}
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"households {run.households:,} ({division_code or 'whole registry'}): total {total:.1f} s ("
               + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items())
-              + f"); red {run.red:,}, yellow {run.yellow:,}, green {run.green:,}")
+              + f"); red {run.red:,}, yellow {run.yellow:,}, green {run.green:,}; peak RSS {peak:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from django.db.models.lookups import Exact
 from django.db.models.signals import post_delete, post_save
 
 from neisheng.engine import schema
-from neisheng.monitoring import current, selectors
+from neisheng.monitoring import current, scope_figures, selectors
 from neisheng.monitoring.models import MonitoringRun, Reevaluation
 from neisheng.platform.extensions import (
     HouseholdAttribute,
@@ -31,6 +31,7 @@ from neisheng.platform.extensions import (
     household_section_add,
     households_changed_listen,
     run_finished_listen,
+    stored_figures_add,
 )
 
 
@@ -172,6 +173,7 @@ def register() -> None:
     ))
     cache_version_add("monitoring_run", _results_version)
     cache_version_add("monitoring_reevaluation", _reevaluations_version)
+    stored_figures_add("monitoring_run", scope_figures.scope_figures_stored)
     household_attribute_add(HouseholdAttribute(
         name="monitor_type", label="监测对象类型", choices=schema.MONITOR_TYPE, annotate=_with_latest_monitor_type,
         annotate_for=_monitor_type_for, shown_to=_run_exists_for, in_payload=False, summary="by_monitor_type",

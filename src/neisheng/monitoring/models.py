@@ -84,9 +84,11 @@ def _policy_from_text(text: str, source: str):
 class HouseholdResult(models.Model):
     division_field = "household__village_id"
 
-    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results")
+    # No index of their own: (run, household) and (household, run) below serve every
+    # lookup by either, and each index more is maintained for every row a run copies in.
+    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results", db_index=False)
     household = models.ForeignKey(
-        "registry.Household", on_delete=models.CASCADE, related_name="monitoring_results"
+        "registry.Household", on_delete=models.CASCADE, related_name="monitoring_results", db_index=False
     )
     size = models.PositiveSmallIntegerField()
     income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
@@ -127,7 +129,8 @@ class RecommendedMeasure(models.Model):
     division_field = "household__village_id"
 
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="recommended_measures")
-    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures")
+    # (run, household) below serves lookups by run.
+    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures", db_index=False)
     measure = models.CharField(max_length=32, choices=_choices(MEASURE_LABELS))
     person_id = models.CharField(max_length=18, blank=True)
     explanation = models.CharField(max_length=300)
@@ -214,3 +217,22 @@ class Reevaluation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["risk", "evaluated_at"], name="monitoring_reeval_risk")]
+
+
+class ScopeFigures(models.Model):
+    """Figures of one scope's home page as a run left them (the key figures, the warnings
+    card), counted once as the run is stored so that the first visit after a run, or after
+    a restart, reads one row instead of aggregating a county's million households. Valid
+    only while `version` (registry.selectors.figures.figures_version) is current: any
+    later write makes the page count for itself again."""
+
+    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="scope_figures", db_index=False)
+    code = models.CharField(max_length=12, blank=True)  # "" for the unbounded scope (an administrator)
+    name = models.CharField(max_length=40)  # registry.selectors.figures.cached_for_scope's name
+    version = models.CharField(max_length=200)
+    # The figures as the page computes them (Decimal shares, tuples), pickled like a cache
+    # entry of Django's database cache, so what is read back is exactly what was counted.
+    value = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "code", "name"], name="monitoring_scope_figures_one")]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from neisheng.divisions import PREFIX_LENGTH, level_of
@@ -31,6 +31,7 @@ from neisheng.monitoring.models import (
     RecommendedMeasure,
     RegionSummary,
 )
+from neisheng.monitoring.scope_figures import scope_figures_store
 from neisheng.platform.bulk import insert_rows
 from neisheng.platform.extensions import run_finished
 
@@ -53,11 +54,12 @@ class MonitoringError(Exception):
 
 def _deprived(results: pa.Table) -> pa.Array:
     """The indicators each household is deprived in, "will;skill", from the engine's
-    d_<indicator> columns (in the policy's order)."""
+    d_<indicator> columns (in the policy's order), by Arrow compute (a million rows)."""
     names = [n for n in results.column_names if n.startswith("d_")]
-    columns = [results[n].to_pylist() for n in names]
-    return pa.array([";".join(n[2:] for n, flag in zip(names, flags) if flag) for flags in zip(*columns)]
-                    if names else [""] * results.num_rows, pa.string())
+    if not names:
+        return pa.array([""] * results.num_rows, pa.string())
+    parts = [pc.if_else(pc.fill_null(results[n], False), n[2:] + ";", "") for n in names]
+    return pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=";").combine_chunks()
 
 
 def _registry_households() -> pa.Array:
@@ -95,11 +97,22 @@ def _regions(out_dir: Path, run: MonitoringRun) -> list[RegionSummary]:
     return rows
 
 
+def _statistics_refresh(models) -> None:
+    """PostgreSQL plans the listeners' queries (warning lists, home figures) over the rows
+    just copied in, in this same transaction: with the tables' statistics from before a
+    million new rows it picks plans for a few."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 @transaction.atomic
 def run_results_store(*, run: MonitoringRun, out_dir: Path, seconds: float | None = None) -> MonitoringRun:
     """Store household_results, measures and region_summary (as `neisheng monitor` writes
     them in `out_dir`) into `run`, with its counts and `finished_at`, then tell the apps
-    that build on a run (`run_finished`), all in one transaction.
+    that build on a run (`run_finished`) and count the home pages' figures of its scopes
+    (`scope_figures`), all in one transaction.
 
     A household may have left the registry between the export and the load; its results
     are dropped rather than failing the whole run."""
@@ -119,15 +132,18 @@ def run_results_store(*, run: MonitoringRun, out_dir: Path, seconds: float | Non
     insert_rows(HouseholdResult, results, ["household_id", "run_id", *RESULT_FIELDS, "deprived"])
     insert_rows(RecommendedMeasure, measures, ["household_id", "run_id", "measure", "person_id", "explanation"])
     RegionSummary.objects.bulk_create(_regions(out_dir, run), batch_size=1000)
+    _statistics_refresh([HouseholdResult, RecommendedMeasure])
 
-    risks = results["risk"].to_pylist()
+    risks = {row["values"]: row["counts"] for row in pc.value_counts(results["risk"]).to_pylist()}
     run.households = results.num_rows
-    run.red, run.yellow, run.green = (risks.count(r) for r in ("red", "yellow", "green"))
+    run.red, run.yellow, run.green = (risks.get(r, 0) for r in ("red", "yellow", "green"))
     run.seconds = seconds if seconds is not None else run.seconds
     run.finished_at = timezone.now()
     run.error = ""
     run.save(update_fields=["households", "red", "yellow", "green", "seconds", "finished_at", "error"])
     run_finished(run)
+    # Last: the home pages' figures count what the listeners above stored too.
+    scope_figures_store(run)
     return run
 
 

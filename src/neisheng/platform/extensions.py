@@ -69,6 +69,7 @@ _sections: dict[str, HouseholdSection] = {}
 _attributes: dict[str, HouseholdAttribute] = {}
 _policy_provider: list[Callable[[Any], Any]] = []
 _cache_versions: dict[str, Callable[[], Any]] = {}
+_stored_figures: dict[str, Callable[[Any, str, str], Any]] = {}
 _work_cards: dict[str, WorkCard] = {}
 
 
@@ -165,6 +166,27 @@ def cache_version_add(name: str, provider: Callable[[], Any]) -> None:
 def cache_versions() -> tuple:
     """Every registered provider's current value, in a stable order."""
     return tuple(_cache_versions[name]() for name in sorted(_cache_versions))
+
+
+def stored_figures_add(name: str, provider: Callable[[Any, str, str], Any]) -> None:
+    """Register where figures computed ahead of time are kept (a monitoring run stores its
+    scopes' home-page figures when it finishes): `provider(user, name, version)` returns
+    the figures `name` of the user's scope counted at `version` (the registry's cache
+    version), or STORED_NONE when it has none, so the page counts them itself."""
+    _stored_figures[name] = provider
+
+
+STORED_NONE = object()
+
+
+def stored_figures(user, name: str, version: str):
+    """The first registered provider's stored figures for this scope and version, or
+    STORED_NONE."""
+    for provider in _stored_figures.values():
+        found = provider(user, name, version)
+        if found is not STORED_NONE:
+            return found
+    return STORED_NONE
 
 
 def work_card_add(card: WorkCard) -> None:

@@ -9,12 +9,17 @@ from django.db.models import Count, Q
 from neisheng.accounts.models import User
 from neisheng.engine import schema
 from neisheng.platform import scope
-from neisheng.platform.extensions import cache_versions, households_annotated_for
+from neisheng.platform.extensions import STORED_NONE, cache_versions, households_annotated_for, stored_figures
 from neisheng.registry.models import Household, Person
 from neisheng.registry.selectors.attributes import MOTIVATION, RISK, attribute_for
 from neisheng.registry.selectors.listing import HOUSING_PROBLEMS
 
 FIGURES_SECONDS = 600
+
+
+# Audit actions that change nothing a figure counts: a sign-in must not make the next
+# home page count a million households again.
+UNCHANGING_ACTIONS = ("login", "login_failed", "view_unmasked", "export")
 
 
 def _registry_version() -> tuple:
@@ -23,17 +28,30 @@ def _registry_version() -> tuple:
     run) give their own version through platform.extensions.cache_version_add."""
     from neisheng.accounts.models import AuditEvent
 
-    last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    last_event = (AuditEvent.objects.exclude(action__in=UNCHANGING_ACTIONS).order_by("-id")
+                  .values_list("id", flat=True).first() or 0)
     return (last_event, *cache_versions())
 
 
+def figures_version() -> str:
+    """The version under which figures are cached and stored: it changes with every write
+    that may change a count."""
+    return "-".join(str(v) for v in _registry_version())
+
+
 def cached_for_scope(user: User, name: str, compute):
-    """County-wide counts take a second over a million households; they are kept per scope
-    until the registry changes (or ten minutes pass, for writes made outside the platform)."""
+    """County-wide counts take a second over a million households: those stored ahead of
+    time for this scope and version (a monitoring run stores its scopes' figures as it
+    finishes, platform.extensions.stored_figures) are read; others are counted and kept
+    per scope until the registry changes (or ten minutes pass, for writes made outside the
+    platform)."""
     from django.core.cache import cache
 
+    version = figures_version()
+    stored = stored_figures(user, name, version)
+    if stored is not STORED_NONE:
+        return stored
     bounds = scope.code_range(user) or ("all", "all")
-    version = "-".join(str(v) for v in _registry_version())
     key = f"registry-{name}-{bounds[0]}-{bounds[1]}-{version}"
     return cache.get_or_set(key, compute, FIGURES_SECONDS)
 
