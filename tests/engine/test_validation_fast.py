@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neisheng.cli import main
-from neisheng.engine import validation
+from neisheng.engine import validation, validation_fast
 from neisheng.engine.catalog import write_snapshot
 from neisheng.engine.validation import load_snapshot, validate_snapshot
 
@@ -116,7 +116,8 @@ plants = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plants=plants, drop=st.sampled_from([None, None, None, "divisions", "households"]))
-def test_fast_path_reports_what_the_general_path_reports(small_county, tmp_path_factory, plants, drop):
+def test_fast_path_reports_what_the_general_path_reports(small_county, tmp_path_factory, plants, drop, monkeypatch):
+    monkeypatch.setattr(validation_fast, "LEDGER_BATCH_ROWS", 1_000)  # the ledger in parts
     tables = _plant(small_county, plants)
     if drop:
         del tables[drop]
@@ -143,7 +144,9 @@ def test_fast_path_reports_what_the_general_path_reports(small_county, tmp_path_
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_every_kind_of_mess_at_once_is_reported_as_the_general_path_reports_it(small_county, tmp_path, seed):
+def test_every_kind_of_mess_at_once_is_reported_as_the_general_path_reports_it(
+        small_county, tmp_path, seed, monkeypatch):
+    monkeypatch.setattr(validation_fast, "LEDGER_BATCH_ROWS", 1_000)  # the ledger in parts
     import random
 
     rng = random.Random(seed)

@@ -141,10 +141,12 @@ class SnapshotInvalid(Exception):
 
 
 class _Collector:
-    def __init__(self, issues: list[Issue], file: str, data: pa.Table | None):
+    def __init__(self, issues: list[Issue], file: str, data: pa.Table | None, offset: int = 0):
         self.issues = issues
         self.file = file
         self.data = data
+        # Rows of `data` before it in its file (a part of a file checked on its own).
+        self.offset = offset
 
     def add_rows(self, mask, column: str, reason: str, shown: pa.ChunkedArray | None = None,
                  allowed: Column | None = None):
@@ -162,7 +164,7 @@ class _Collector:
         for row, value in zip(rows.tolist(), values):
             message = allowed_values_message(allowed, _show(value)) if allowed is not None else None
             self.issues.append(
-                Issue(self.file, row + FIRST_DATA_ROW, column, _show(value), reason, message)
+                Issue(self.file, row + self.offset + FIRST_DATA_ROW, column, _show(value), reason, message)
             )
 
 

@@ -285,7 +285,6 @@ def inspect_id_bytes(numbers: pa.ChunkedArray, today: dt.date):
 
 
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-_POWERS = 10 ** np.arange(16, -1, -1, dtype=np.int64)
 
 
 def _days_from_civil(year, month, day):
@@ -308,27 +307,34 @@ def _inspect_matrix(cp: np.ndarray, today: dt.date):
     last = cp[:, 17]
     last_upper = np.where(last == ord("x"), ord("X"), last)
     fmt_ok = is_digit[:, :17].all(axis=1) & (is_digit[:, 17] | (last_upper == ord("X")))
-    digits = np.where(is_digit, cp - 48, 0).astype(np.int64)
-    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
-    month = digits[:, 10] * 10 + digits[:, 11]
-    day = digits[:, 12] * 10 + digits[:, 13]
+    # One contiguous row per position: sums position by position instead of a (slow,
+    # integer) matrix product over millions of rows.
+    d = np.ascontiguousarray(np.where(is_digit, cp - 48, 0).astype(np.int32).T)
+    year = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]
+    month = d[10] * 10 + d[11]
+    day = d[12] * 10 + d[13]
     month_ok = (month >= 1) & (month <= 12)
     safe_month = np.where(month_ok, month, 1)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     days_in_month = _DAYS_IN_MONTH[safe_month] + ((safe_month == 2) & leap)
     day_ok = (day >= 1) & (day <= days_in_month)
-    births = _days_from_civil(year, safe_month, np.where(day_ok, day, 1))
+    births = _days_from_civil(year.astype(np.int64), safe_month, np.where(day_ok, day, 1))
     today_days = (today - dt.date(1970, 1, 1)).days
     date_ok = month_ok & day_ok & (births >= _EARLIEST) & (births <= today_days)
-    sum_ok = _CHECK[(digits[:, :17] @ _WEIGHTS.astype(np.int64)) % 11] == last_upper
+    total = np.zeros(cp.shape[0], dtype=np.int32)
+    key = np.zeros(cp.shape[0], dtype=np.int64)
+    for i in range(17):
+        total += d[i] * int(_WEIGHTS[i])
+        key = key * 10 + d[i]
+    sum_ok = _CHECK[total % 11] == last_upper
     reasons = np.full(cp.shape[0], ID_OK, dtype=np.int8)
     reasons[fmt_ok & date_ok & ~sum_ok] = ID_CHECKSUM
     reasons[fmt_ok & ~date_ok] = ID_BIRTH_DATE
     reasons[~fmt_ok] = ID_FORMAT
     valid = reasons == ID_OK
-    check_value = np.where(is_digit[:, 17], digits[:, 17], 10)
-    keys = np.where(fmt_ok, (digits[:, :17] @ _POWERS) * 11 + check_value, -1)
-    return reasons, births, valid & (digits[:, 16] % 2 == 1), keys
+    check_value = np.where(is_digit[:, 17], d[17], 10)
+    keys = np.where(fmt_ok, key * 11 + check_value, -1)
+    return reasons, births, valid & (d[16] % 2 == 1), keys
 
 
 def _repeated_ids(numbers: pa.ChunkedArray, keys: np.ndarray):
@@ -350,62 +356,117 @@ def _repeated_ids(numbers: pa.ChunkedArray, keys: np.ndarray):
     return out
 
 
+# Rows of the ledger checked at a time: every check on it is within a row (but the
+# lookup of its household, against numbers kept aside), so memory stays that of a part.
+LEDGER_BATCH_ROWS = 1_048_576
+
+
 def check_large_tables(sources: dict[str, Source], villages: pa.Array | None, issues: list) -> bool:
     """Append the issues of the large tables to `issues` as the general path finds them.
-    Returns whether the files hold the typed tables as they are (nothing mapped)."""
+    Returns whether the files hold the typed tables as they are (nothing mapped).
+    Households first (the others are looked up among them); then persons and the ledger
+    side by side, each in its own thread (Arrow and numpy work outside the GIL) with its
+    own list of issues: they are different files, and issues are sorted by file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    today = dt.date.today()
+    identity = True
+    known = None
+    households = sources.get("households")
+    if households is not None:
+        state = _State()
+        columns = _checked_columns(households)
+        known = _table(households, _read(households, columns), columns, issues, 0, state, villages, None, today)
+        identity = state.identity
+        del columns
+    jobs = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        if "persons" in sources:
+            jobs.append(pool.submit(_persons, sources["persons"], known, today))
+        if "income_items" in sources:
+            jobs.append(pool.submit(_ledger, sources["income_items"], known, today))
+        for job in jobs:
+            found, same = job.result()  # FallBack from a thread reaches the caller here
+            issues += found
+            identity = identity and same
+    return identity
+
+
+def _checked_columns(source: Source) -> list[Column]:
+    return [c for c in source.table.columns if not _unchecked(source, c)]
+
+
+def _persons(source: Source, known, today) -> tuple[list, bool]:
+    issues, state = [], _State()
+    columns = _checked_columns(source)
+    _table(source, _read(source, columns), columns, issues, 0, state, None, known, today)
+    return issues, state.identity
+
+
+def _ledger(source: Source, known, today) -> tuple[list, bool]:
+    issues, state = [], _State()
+    columns = _checked_columns(source)
+    names = [source.originals[c.name] for c in columns]
+    coded = [source.originals[c.name] for c in columns if _coded(c)]
+    offset = 0
+    try:
+        batches = pq.ParquetFile(source.path, read_dictionary=coded).iter_batches(
+            batch_size=LEDGER_BATCH_ROWS, columns=names)
+        for batch in batches:
+            data = pa.Table.from_batches([batch]).rename_columns([c.name for c in columns])
+            _table(source, data, columns, issues, offset, state, None, known, today)
+            offset += batch.num_rows
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise FallBack from exc
+    return issues, state.identity
+
+
+def _table(source: Source, data: pa.Table, columns: list[Column], issues: list, offset: int,
+           state: _State, villages, known, today):
+    """The column checks and then the table checks of the general path, on `data` (the
+    whole table, or rows `offset`.. of the ledger). Returns the households' numbers
+    when `source` is the households table."""
     from neisheng.engine.validation import _Collector, _duplicates
 
-    state = _State()
-    today = dt.date.today()
-    known = None
-    for name in LARGE_TABLES:
-        source = sources.get(name)
-        if source is None:
-            continue
-        columns = [c for c in source.table.columns if not _unchecked(source, c)]
-        data = _read(source, columns)
-        report = _Collector(issues, source.path.name, data)
-        typed = {
-            c.name: _check_column(data, c, report, state, known if c.name == "household_id" else None)
-            for c in columns
-        }
-        # The table checks of the general path, on the typed columns.
-        if name == "households":
-            household_ids = typed["household_id"]
-            if pc.count_distinct(household_ids).as_py() < len(household_ids) - household_ids.null_count:
-                _add(report, _duplicates(household_ids), "household_id", "duplicate_household", household_ids)
-            if villages is not None:
-                value_set = pc.drop_null(villages)
-                _add(report, 
-                    _per_row(typed["village_code"],
-                             lambda d: pc.fill_null(pc.and_(pc.is_valid(d), pc.invert(pc.is_in(d, value_set=value_set))), False)),
-                    "village_code", "unknown_village", typed["village_code"],
-                )
-            known = pc.drop_null(household_ids).combine_chunks()
-        elif name == "persons":
-            numbers = typed["person_id"]
-            reasons, born, male, keys = inspect_id_bytes(numbers, today)
-            for reason in ("format", "checksum", "birth_date"):
-                _add(report, pa.array(reasons == ID_REASONS[reason]), "person_id", f"id_{reason}", numbers)
-            present = pc.is_valid(numbers).to_numpy(zero_copy_only=False)
-            id_ok = present & (reasons == ID_OK)
-            birth = typed["birth_date"]
-            stated_ok = pc.is_valid(birth).to_numpy(zero_copy_only=False)
-            stated_birth = pc.fill_null(birth.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
-            _add(report, pa.array(id_ok & stated_ok & (born != stated_birth)),
-                            "birth_date", "birth_date_mismatch", birth)
-            sex = typed["sex"]
-            # The general path compares the ID's 'male'/'female' with the typed code.
-            if pc.any(_per_row(sex, lambda d: pc.fill_null(pc.and_(pc.is_valid(d), pc.invert(
-                    pc.is_in(d, value_set=pa.array(["male", "female"])))), False))).as_py():
-                raise FallBack
-            stated = _per_row(sex, lambda d: pc.if_else(pc.is_null(d), 0, pc.if_else(pc.equal(d, "male"), 1, 2)))
-            stated = pc.fill_null(stated, 0).to_numpy(zero_copy_only=False)
-            _add(report, pa.array(id_ok & (stated != 0) & ((stated == 1) != male)), "sex", "sex_mismatch", sex)
-            _add(report, pa.array(_repeated_ids(numbers, keys)), "person_id", "duplicate_person", numbers)
-        if name in ("persons", "income_items") and known is not None:
-            column = typed["household_id"]
-            orphan = pc.and_(pc.is_valid(column), pc.invert(state.found))
-            _add(report, orphan, "household_id", "orphan_row", column)
-        del data, typed
-    return state.identity
+    name = source.table.name
+    report = _Collector(issues, source.path.name, data, offset)
+    typed = {
+        c.name: _check_column(data, c, report, state, known if c.name == "household_id" else None)
+        for c in columns
+    }
+    if name == "households":
+        household_ids = typed["household_id"]
+        if pc.count_distinct(household_ids).as_py() < len(household_ids) - household_ids.null_count:
+            _add(report, _duplicates(household_ids), "household_id", "duplicate_household", household_ids)
+        if villages is not None:
+            value_set = pc.drop_null(villages)
+            _add(report, _per_row(typed["village_code"], lambda d: pc.fill_null(
+                pc.and_(pc.is_valid(d), pc.invert(pc.is_in(d, value_set=value_set))), False)),
+                "village_code", "unknown_village", typed["village_code"])
+        return pc.drop_null(household_ids).combine_chunks()
+    if name == "persons":
+        numbers = typed["person_id"]
+        reasons, born, male, keys = inspect_id_bytes(numbers, today)
+        for reason in ("format", "checksum", "birth_date"):
+            _add(report, pa.array(reasons == ID_REASONS[reason]), "person_id", f"id_{reason}", numbers)
+        present = pc.is_valid(numbers).to_numpy(zero_copy_only=False)
+        id_ok = present & (reasons == ID_OK)
+        birth = typed["birth_date"]
+        stated_ok = pc.is_valid(birth).to_numpy(zero_copy_only=False)
+        stated_birth = pc.fill_null(birth.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
+        _add(report, pa.array(id_ok & stated_ok & (born != stated_birth)),
+             "birth_date", "birth_date_mismatch", birth)
+        sex = typed["sex"]
+        # The general path compares the ID's 'male'/'female' with the typed code.
+        if pc.any(_per_row(sex, lambda d: pc.fill_null(pc.and_(pc.is_valid(d), pc.invert(
+                pc.is_in(d, value_set=pa.array(["male", "female"])))), False))).as_py():
+            raise FallBack
+        stated = _per_row(sex, lambda d: pc.if_else(pc.is_null(d), 0, pc.if_else(pc.equal(d, "male"), 1, 2)))
+        stated = pc.fill_null(stated, 0).to_numpy(zero_copy_only=False)
+        _add(report, pa.array(id_ok & (stated != 0) & ((stated == 1) != male)), "sex", "sex_mismatch", sex)
+        _add(report, pa.array(_repeated_ids(numbers, keys)), "person_id", "duplicate_person", numbers)
+    if known is not None:
+        column = typed["household_id"]
+        orphan = pc.and_(pc.is_valid(column), pc.invert(state.found))
+        _add(report, orphan, "household_id", "orphan_row", column)
+    return None
