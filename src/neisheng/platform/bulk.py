@@ -57,19 +57,21 @@ def _copy_rows(model, table: pa.Table, columns: str, on_batch) -> int:
 
 @contextmanager
 def indexes_deferred(models: list) -> Iterator[None]:
-    """Inside a transaction: drop the secondary indexes, unique constraints and foreign
-    keys of `models`' tables, and on leaving the block (normally) create each again from
-    the database's own definition of it, word for word. Built once over loaded rows, an
-    index costs a fraction of what it costs maintained row by row, and a foreign key is
-    checked by one join instead of one lookup per row held until commit: for a county's
-    twelve million rows on PostgreSQL, minutes. The definitions are those migrations
-    made, read back from the catalog, so the schema after a load is exactly the schema
-    before it. An error inside the block (or while re-creating) rolls the transaction
-    back, and with it the drops: DDL is transactional on PostgreSQL and SQLite.
+    """Inside a transaction: drop the indexes and constraints of `models`' tables (primary
+    keys, unique constraints, foreign keys, and other tables' foreign keys to them), and
+    on leaving the block normally create each again from the database's own definition
+    of it, word for word. Built once over loaded rows, an index costs a fraction of what
+    it costs maintained row by row, and a foreign key is checked by one join instead of
+    one lookup per row held until commit: for a county's twelve million rows on
+    PostgreSQL, minutes. The definitions are those migrations made, read back from the
+    catalog, so the schema after a load is exactly the schema before it. An error inside
+    the block, or a duplicate key or dangling reference found while re-creating, rolls
+    the transaction back and the drops with it: DDL is transactional on PostgreSQL and
+    SQLite. Other sessions wait for the tables (and tables referring to them) until
+    the transaction ends.
 
-    Primary keys stay (other tables' foreign keys depend on them); so do constraints
-    that another table's foreign key relies on. SQLite cannot drop constraints written
-    inside CREATE TABLE, so there only its separate indexes are deferred."""
+    SQLite cannot drop keys written inside CREATE TABLE (its primary and foreign keys),
+    so there only the separate indexes are deferred."""
     if not connection.in_atomic_block:
         raise RuntimeError("indexes_deferred drops indexes: it must run inside a transaction")
     tables = [model._meta.db_table for model in models]
@@ -90,41 +92,56 @@ def indexes_deferred(models: list) -> Iterator[None]:
             cursor.execute(statement)
 
 
+# Dropped in this order (a foreign key depends on the key it points at); re-created in reverse.
+_PG_CONSTRAINT_ORDER = {"f": 0, "u": 1, "p": 2}
+
+
 def _pg_drop_deferrable(cursor, tables: list[str]) -> list[str]:
-    """Drop what `indexes_deferred` defers on PostgreSQL; the statements that re-create it,
-    indexes and unique constraints before the foreign keys that may check through them."""
+    """Drop what `indexes_deferred` defers on PostgreSQL; the statements that re-create it:
+    indexes and keys first, then the foreign keys that check through them."""
     quote = connection.ops.quote_name
+    # PostgreSQL refuses to alter a table with checks deferred to commit (rows this
+    # transaction changed before, e.g. a replace's deletes): they are made now, with the
+    # same outcome, and checks are deferred again as the constraints define.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute("SELECT quote_ident(connamespace::regnamespace::text) || '.' || quote_ident(conname) "
+                   "FROM pg_constraint WHERE condeferrable AND NOT condeferred")
+    initially_immediate = [name for (name,) in cursor.fetchall()]
+    if initially_immediate:
+        cursor.execute(f"SET CONSTRAINTS {', '.join(initially_immediate)} IMMEDIATE")
     cursor.execute(
         """
         SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid)
         FROM pg_constraint c
-        WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('u', 'f')
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint f
-                          WHERE f.contype = 'f' AND f.conindid = c.conindid AND c.contype = 'u')
-        ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
+        WHERE (c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('p', 'u', 'f'))
+           OR (c.confrelid = ANY(%s::regclass[]) AND c.contype = 'f')
+        ORDER BY c.conrelid::regclass::text, c.conname
         """,
-        [tables],
+        [tables, tables],
     )
-    constraints = cursor.fetchall()  # foreign keys ('f') sort after unique ('u'): dropped first
+    constraints = sorted(cursor.fetchall(), key=lambda c: _PG_CONSTRAINT_ORDER[c[2]])
     cursor.execute(
         """
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i
-        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+        WHERE i.indrelid = ANY(%s::regclass[])
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
-                          AND c.conrelid = i.indrelid)
+                          AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x'))
         ORDER BY 1
         """,
         [tables],
     )
     indexes = cursor.fetchall()
-    for table, name, _kind, _definition in sorted(constraints, key=lambda c: c[2]):  # 'f' first
+    for table, name, _kind, _definition in constraints:
         cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
     for name, _definition in indexes:
         cursor.execute(f"DROP INDEX {name}")
-    return ([definition for _name, definition in indexes]
+    return ([f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
+             for table, name, kind, definition in reversed(constraints) if kind != "f"]
+            + [definition for _name, definition in indexes]
             + [f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}"
-               for table, name, kind, definition in sorted(constraints, key=lambda c: c[2], reverse=True)])
+               for table, name, kind, definition in reversed(constraints) if kind == "f"])
 
 
 def _sqlite_drop_indexes(cursor, tables: list[str]) -> list[str]:

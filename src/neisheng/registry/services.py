@@ -54,6 +54,8 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
     with indexes_deferred([Division, Household, Person, IncomeItem]):
         for name, model, table, attnames in plan:
             report = (lambda done, name=name: progress(name, done)) if progress else None
+            if report:
+                report(0)
             counts[name] = insert_rows(model, table, attnames, on_batch=report)
         if progress:
             progress("indexes", 0)
@@ -87,7 +89,8 @@ def new_person_keys(count: int) -> pa.Array:
     raw = np.zeros((count, PERSON_KEY_BYTES + 2), dtype=np.uint8)
     raw[:, :PERSON_KEY_BYTES] = np.frombuffer(os.urandom(count * PERSON_KEY_BYTES), dtype=np.uint8).reshape(
         count, PERSON_KEY_BYTES)
-    encoded = np.frombuffer(base64.urlsafe_b64encode(raw.tobytes()), dtype=np.uint8).reshape(count, -1)
+    encoded = np.frombuffer(base64.urlsafe_b64encode(raw.tobytes()), dtype=np.uint8).reshape(
+        count, (PERSON_KEY_BYTES + 2) // 3 * 4)
     text = np.ascontiguousarray(encoded[:, :PERSON_KEY_LENGTH]).tobytes()
     offsets = np.arange(0, (count + 1) * PERSON_KEY_LENGTH, PERSON_KEY_LENGTH, dtype=np.int32)
     return pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(text)])
