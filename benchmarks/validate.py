@@ -26,12 +26,11 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from monitor import DEFAULT_DATA, ROOT, ensure_snapshot, neisheng_executable, run_child, tail  # noqa: E402
+from monitor import DEFAULT_DATA, ensure_snapshot, neisheng_executable, run_child, tail
 
 # (table, row, column, value as the file stores it, reason the run must report)
 PLANTED = [
@@ -86,7 +85,7 @@ def planted_copy(snapshot: Path, data: Path) -> tuple[Path, set]:
             field = data_.schema.field(column)
             values = data_.column(column)
             scalar = pa.scalar(value, pa.string() if isinstance(value, str) else None).cast(field.type)
-            mask = pa.array(np.arange(rows) == row)
+            mask = pa.array(np.arange(data_.num_rows) == row)
             data_ = data_.set_column(data_.column_names.index(column), field, pc.if_else(mask, scalar, values))
 
         for table, row, column, value, _ in PLANTED:

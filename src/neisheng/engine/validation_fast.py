@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ import pyarrow.parquet as pq
 
 from neisheng import ids
 from neisheng.engine import catalog
-from neisheng.engine.schema import Column, Table
+from neisheng.engine.schema import AMOUNT_TYPE, Column, Table
 
 LARGE_TABLES = ("households", "persons", "income_items")
 ID_CHUNK = 500_000
@@ -215,9 +216,6 @@ def _check_column(data: pa.Table, column: Column, report, state: _State,
         _add(report, out, name, "out_of_range", raw)
         values = pc.if_else(out, pa.scalar(None, values.type), values)
     elif column.kind == "decimal":
-        from neisheng.engine.schema import AMOUNT_TYPE
-        from decimal import Decimal
-
         negative = pc.less(values, pa.scalar(Decimal(0), AMOUNT_TYPE))
         _add(report, negative, name, "negative_amount", raw)
         values = pc.if_else(negative, pa.scalar(None, AMOUNT_TYPE), values)
