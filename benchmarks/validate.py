@@ -24,13 +24,16 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from monitor import DEFAULT_DATA, ensure_snapshot, neisheng_executable, run_child, tail
+from monitor import DEFAULT_DATA, ROOT, ensure_snapshot, neisheng_executable, tail
 
 # (table, row, column, value as the file stores it, reason the run must report)
 PLANTED = [
@@ -53,6 +56,25 @@ GENERAL = (
     "[print(i) for i in r.issues]; print(r.summary() if r.ok else f'{len(r.issues)} problems'); "
     "sys.exit(0 if r.ok else 1)"
 )
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float  # user + system seconds of the child, all its threads
+    max_rss_kib: int
+    returncode: int
+
+
+def run_child(command: list[str], log: Path) -> Run:
+    """One whole process: wall time, its own CPU time and peak resident set (wait4)."""
+    with open(log, "wb") as fh:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    # Linux reports ru_maxrss in KiB.
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
 
 
 def planted_copy(snapshot: Path, data: Path) -> tuple[Path, set]:
@@ -159,7 +181,7 @@ def main(argv=None) -> None:
                 log = logs / f"{label.replace(' ', '-')}-{kind}-{k}.log"
                 run = run_child(command(folder), log)
                 runs.setdefault((label, kind), []).append(run)
-                print(f"{label:18} {kind:8} run {k + 1}: {run.wall:6.2f} s, peak RSS "
+                print(f"{label:18} {kind:8} run {k + 1}: {run.wall:6.2f} s, CPU {run.cpu:6.2f} s, peak RSS "
                       f"{run.max_rss_kib / 1024:6.0f} MiB, exit {run.returncode}", flush=True)
                 if run.returncode != want_exit:
                     failures.append(f"{label} on {kind}: exit {run.returncode}\n{tail(log)}")
@@ -169,15 +191,18 @@ def main(argv=None) -> None:
 
     print()
     print(f"`neisheng validate`, {args.households:,} households, {dt.date.today()}, "
-          f"{platform.python_version()}, {os.cpu_count()} cores; wall and peak RSS of the whole process")
+          f"{platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          "wall, CPU and peak RSS of the whole process")
     print()
-    print("| run | snapshot | repeats | wall best (s) | wall median (s) | peak RSS median (MiB) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| run | snapshot | repeats | wall best (s) | wall median (s) | CPU median (s) | peak RSS median (MiB) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for (label, kind), rs in runs.items():
         walls = [r.wall for r in rs]
         rss = statistics.median(r.max_rss_kib for r in rs) / 1024
-        what = "valid" if kind == "valid" else f"{len(expected)} planted problems"
-        print(f"| {label} | {what} | {len(rs)} | {min(walls):.1f} | {statistics.median(walls):.1f} | {rss:,.0f} |")
+        what = "valid" if kind == "valid" else f"{len(expected)} problems planted"
+        cpu = statistics.median(r.cpu for r in rs)
+        print(f"| {label} | {what} | {len(rs)} | {min(walls):.1f} | {statistics.median(walls):.1f} | "
+              f"{cpu:.1f} | {rss:,.0f} |")
     if failures:
         print("\nFAILED:\n" + "\n".join(failures))
         sys.exit(1)
