@@ -16,6 +16,7 @@ from neisheng.console import UserError, cell, stderr_console, synthesize, width
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 SERVER_THREADS = 8
+DEFAULT_WORKERS = 1
 
 
 def _django(home: Path | None = None) -> None:
@@ -50,21 +51,89 @@ def _migrate_if_needed(say) -> None:
         call_command("migrate", interactive=False, verbosity=0)
 
 
-def _bind(host: str, port: int):
-    """A waitress server bound to host:port, or one clear sentence if it cannot be."""
+def _bind(host: str, port: int, *, workers: int = 1, threads: int = SERVER_THREADS):
+    """A server bound to host:port, or one clear sentence if it cannot be: waitress (one
+    process, `threads` threads) for one worker, else gunicorn with `workers` processes of
+    `threads` threads each on the socket bound here."""
     from django.conf import settings
-    from waitress import create_server
 
     if settings.STATIC_ROOT:
         # Whitenoise warns about a missing collected-assets folder it was pointed at.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    from neisheng.web.wsgi import application
+    if workers > 1:
+        return _Workers(_listening(host, port), workers=workers, threads=threads)
+    from waitress import create_server
 
     try:
-        return create_server(application, host=host, port=port, threads=SERVER_THREADS)
+        return create_server(_warmed_application(), host=host, port=port, threads=threads)
     except OSError as exc:
-        raise UserError(f"{host}:{port}: 无法监听,端口可能已被占用 / cannot listen there, "
-                        f"is the port already in use? ({exc.strerror})") from exc
+        raise _cannot_listen(host, port, exc) from exc
+
+
+def _warmed_application():
+    """The WSGI application with every view imported (the URL conf) and the pages' base
+    templates compiled: otherwise the first request after a start pays for them, seconds
+    on a busy machine."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    from neisheng.web.wsgi import application
+
+    get_resolver().url_patterns  # noqa: B018 - imports every app's views
+    for name in ("base.html", "registry/home.html"):
+        get_template(name)
+    return application
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> UserError:
+    return UserError(f"{host}:{port}: 无法监听,端口可能已被占用 / cannot listen there, "
+                     f"is the port already in use? ({exc.strerror})")
+
+
+def _listening(host: str, port: int):
+    import socket
+
+    try:
+        return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                    backlog=2048)
+    except OSError as exc:
+        raise _cannot_listen(host, port, exc) from exc
+
+
+class _Workers:
+    """gunicorn's pre-forked worker processes (threaded workers) on a socket bound before
+    any work, so that a busy port is reported at once, as with waitress. Python renders a
+    page holding one interpreter lock: processes, not only threads, use every core."""
+
+    def __init__(self, sock, *, workers: int, threads: int):
+        self.sock, self.workers, self.threads = sock, workers, threads
+
+    def run(self) -> None:
+        from django.db import connections
+        from gunicorn.app.base import BaseApplication
+
+        sock, workers, threads = self.sock, self.workers, self.threads
+
+        class Application(BaseApplication):
+            def load_config(self):
+                for name, value in {"bind": [f"fd://{sock.fileno()}"], "workers": workers, "threads": threads,
+                                    "worker_class": "gthread", "timeout": 300, "graceful_timeout": 20,
+                                    "accesslog": None, "errorlog": "-", "loglevel": "warning"}.items():
+                    self.cfg.set(name, value)
+
+            def load(self):
+                # In each worker, before it accepts its first connection.
+                return _warmed_application()
+
+        # The forked workers must not share this process's database connection.
+        connections.close_all()
+        Application().run()
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass  # gunicorn closed it on the way out
 
 
 def _serve(server, host: str, port: int) -> None:
@@ -95,12 +164,17 @@ def _serve(server, host: str, port: int) -> None:
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="address to listen on (0.0.0.0 for every network interface)")
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, envvar="NEISHENG_WORKERS",
+              show_default=True, help="worker processes (1: one process, waitress; more: gunicorn); "
+              "docs/deployment.md says how many  [env NEISHENG_WORKERS]")
+@click.option("--threads", type=click.IntRange(1, 256), default=SERVER_THREADS, envvar="NEISHENG_THREADS",
+              show_default=True, help="threads per worker process  [env NEISHENG_THREADS]")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web platform (database in $NEISHENG_HOME or DATABASE_URL)."""
     _django()
     _refuse_weak_secret()
     _migrate_if_needed(click.echo)
-    _serve(_bind(host, port), host, port)
+    _serve(_bind(host, port, workers=workers, threads=threads), host, port)
 
 
 @click.command()

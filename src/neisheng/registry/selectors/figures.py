@@ -9,7 +9,12 @@ from django.db.models import Count, Q
 from neisheng.accounts.models import User
 from neisheng.engine import schema
 from neisheng.platform import scope
-from neisheng.platform.extensions import STORED_NONE, cache_versions, households_annotated_for, stored_figures
+from neisheng.platform.extensions import (
+    STORED_NONE,
+    cache_versions,
+    households_annotated_for,
+    stored_figures,
+)
 from neisheng.registry.models import Household, Person
 from neisheng.registry.selectors.attributes import MOTIVATION, RISK, attribute_for
 from neisheng.registry.selectors.listing import HOUSING_PROBLEMS
