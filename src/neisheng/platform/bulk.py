@@ -12,6 +12,7 @@ from django.db import connection
 
 BATCH = 5_000
 COPY_BATCH = 50_000
+SQLITE_LOAD_CACHE_KIB = 256 * 1024
 
 
 def insert_rows(model, table: pa.Table, attnames: list[str],
@@ -75,21 +76,33 @@ def indexes_deferred(models: list) -> Iterator[None]:
     if not connection.in_atomic_block:
         raise RuntimeError("indexes_deferred drops indexes: it must run inside a transaction")
     tables = [model._meta.db_table for model in models]
+    cache_pages = None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             recreate = _pg_drop_deferrable(cursor, tables)
         elif connection.vendor == "sqlite":
             recreate = _sqlite_drop_indexes(cursor, tables)
+            # The keys SQLite keeps while rows go in (a text primary key, a unique key) are
+            # written in random order: with its default 2,000-page cache every insert
+            # spills pages. A larger cache for this connection while the load runs.
+            cursor.execute("PRAGMA cache_size")
+            cache_pages = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
         else:
             recreate = []
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Index builds sort: memory for that (the server's, for this transaction only).
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        for statement in recreate:
-            cursor.execute(statement)
+    try:
+        yield
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Index builds sort: memory for that (the server's, for this transaction only).
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+            for statement in recreate:
+                cursor.execute(statement)
+    finally:
+        if cache_pages is not None and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(cache_pages)}")
 
 
 # Dropped in this order (a foreign key depends on the key it points at); re-created in reverse.
