@@ -100,7 +100,8 @@ def indexes_deferred(models: list) -> Iterator[None]:
             for statement in recreate:
                 cursor.execute(statement)
     finally:
-        if cache_pages is not None and connection.connection is not None:
+        # A transaction already failing refuses statements; its connection keeps the cache.
+        if cache_pages is not None and connection.connection is not None and not connection.needs_rollback:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(cache_pages)}")
 
