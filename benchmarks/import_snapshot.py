@@ -17,6 +17,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -152,7 +153,7 @@ def stages_table(out: str) -> list[str]:
     result = json.loads(out.strip().splitlines()[-1])
     marks = result["marks"]
     rows = []
-    for (stage, at), (_next, until) in zip(marks, marks[1:]):
+    for (stage, at), (_next, until) in itertools.pairwise(marks):
         label = {"start": "start to validation (reading)"}.get(stage, stage)
         rows.append(f"| {label} | {until - at:.1f} |")
     return rows

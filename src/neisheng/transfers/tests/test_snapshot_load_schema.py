@@ -11,7 +11,14 @@ import pyarrow as pa
 import pytest
 from django.db import IntegrityError, connection
 
-from neisheng.registry.models import PERSON_KEY_BYTES, PERSON_KEY_LENGTH, Division, Household, IncomeItem, Person
+from neisheng.registry.models import (
+    PERSON_KEY_BYTES,
+    PERSON_KEY_LENGTH,
+    Division,
+    Household,
+    IncomeItem,
+    Person,
+)
 from neisheng.registry.services import new_person_keys, registry_load_tables
 from neisheng.synth import generate_county
 
@@ -139,7 +146,7 @@ def test_a_load_killed_midway_leaves_the_registry_and_schema_as_they_were(county
     connection.close()  # the killed process takes the registry's locks; this one holds none
 
     source = Path(__file__).resolve().parents[3]
-    killed = subprocess.run([sys.executable, "-c", KILLED_LOAD], capture_output=True, timeout=300,
+    killed = subprocess.run([sys.executable, "-c", KILLED_LOAD], check=False, capture_output=True, timeout=300,
                             env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(source)})
 
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
