@@ -2,13 +2,16 @@
 snapshot of several synthetic counties (10 x 1,000,000 households, about 35 million
 persons, by default), checked against DuckDB on a sample of villages.
 
-    python benchmarks/spark_scale.py [--counties 10] [--households 1000000]
+    python benchmarks/spark_scale.py [--counties 10] [--households 1000000 (per county)]
         [--data DIR] [--driver-memory 8g] [--partitions 16] [--sample-villages 200]
     python benchmarks/spark_scale.py --snapshot DIR     # an existing snapshot instead
+    python benchmarks/spark_scale.py --build-only       # build, count duplicate keys, stop
 
-1. Synthesizes each county with `neisheng synth --county CODE --seed S` (one county per
-   province, so that the synthetic ID numbers, whose in-married wives are born in the
-   same province, cannot collide across counties; kept in --data and reused).
+docs/scale.md's figures: --counties 10 --households 1000000 --driver-memory 8g --partitions 32.
+
+1. Synthesizes each county with `neisheng synth --county CODE --seed S`, kept in --data
+   and reused. One county per province: synth gives in-married wives ID numbers of other
+   counties of the same province, so two counties of one province could share numbers.
 2. Combines them into one snapshot, one Parquet file per table, streamed a row group at a
    time (bounded memory): the engine reads a table as one file, and Spark splits a large
    file by its row groups. The divisions are the union of the counties'.
