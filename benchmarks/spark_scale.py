@@ -217,6 +217,7 @@ def check_unique(snapshot: Path) -> dict[str, int]:
 
     con = duckdb.connect()
     con.execute("SET memory_limit = '3GB'")
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/neisheng-spark-scale-duckdb.tmp'")
     out = {}
     for table, key in (("households", "household_id"), ("persons", "person_id")):
