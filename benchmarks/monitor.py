@@ -43,6 +43,7 @@ class Run:
     max_rss_kib: int
     returncode: int
     log: Path
+    cpu: float = 0.0  # user + system seconds of the process and its threads
 
 
 @dataclass
@@ -77,7 +78,8 @@ def run_child(command: list[str], log: Path) -> Run:
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     # Linux reports ru_maxrss in KiB.
-    return Run(wall=wall, max_rss_kib=usage.ru_maxrss, returncode=child.returncode, log=log)
+    return Run(wall=wall, max_rss_kib=usage.ru_maxrss, returncode=child.returncode, log=log,
+               cpu=usage.ru_utime + usage.ru_stime)
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -268,15 +270,16 @@ def markdown(sides: list[Side], households: int, persons: int, ledger: int, disa
          f"{dt.date.today().isoformat()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
          f"DuckDB {duckdb.__version__}, pandas {pd.__version__}, commit `{revision}`."),
         "",
-        ("| run | repeats | wall best (s) | wall median (s) | peak RSS median (MiB) | peak RSS max (MiB) "
-         "| household_results | measures | region_summary |"),
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ("| run | repeats | wall best (s) | wall median (s) | CPU median (s) | peak RSS median (MiB) "
+         "| peak RSS max (MiB) | household_results | measures | region_summary |"),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     best = {}
     for side in sides:
         ok = side.ok_runs
         walls = [r.wall for r in ok]
         rss = [r.max_rss_kib / 1024 for r in ok]
+        cpus = [r.cpu for r in ok]
         counts = row_counts(side.out) if ok else {n: None for n in OUTPUTS}
         failed = len(side.runs) - len(ok)
         label = side.label + (f" ({failed} of {len(side.runs)} runs failed)" if failed else "")
@@ -284,6 +287,7 @@ def markdown(sides: list[Side], households: int, persons: int, ledger: int, disa
         lines.append(
             f"| {label} | {len(ok)} | {fmt(min(walls) if walls else None, '.1f')} "
             f"| {fmt(statistics.median(walls) if walls else None, '.1f')} "
+            f"| {fmt(statistics.median(cpus) if cpus else None, '.1f')} "
             f"| {fmt(statistics.median(rss) if rss else None, ',.0f')} "
             f"| {fmt(max(rss) if rss else None, ',.0f')} "
             f"| {fmt(counts['household_results'], ',')} | {fmt(counts['measures'], ',')} "
@@ -294,6 +298,10 @@ def markdown(sides: list[Side], households: int, persons: int, ledger: int, disa
     if n and p:
         lines.append(f"Ratio pandas / neisheng (best wall time): {p / n:.2f}× "
                      f"({'neisheng faster' if p > n else 'pandas faster'}).")
+    cpu = [statistics.median(r.cpu for r in s.ok_runs) if s.ok_runs else None for s in sides]
+    if all(cpu):
+        lines.append(f"Ratio pandas / neisheng (median CPU time, user + system): {cpu[1] / cpu[0]:.2f}×; "
+                     "on a machine other work shares, CPU time varies less than wall time.")
     if disagreements is not None:
         lines.append(f"Households where the two disagree on {', '.join(AGREEMENT_COLUMNS)}: "
                      f"{disagreements:,}.")
@@ -342,7 +350,7 @@ def main(argv=None) -> None:
             run = run_child(side.command, data / "logs" / f"{name}-{args.households}-{i + 1}.log")
             side.runs.append(run)
             status = "ok" if run.returncode == 0 else f"FAILED (exit {run.returncode})"
-            print(f"{name} run {i + 1}/{args.repeat}: {run.wall:.1f} s, peak RSS "
+            print(f"{name} run {i + 1}/{args.repeat}: {run.wall:.1f} s, CPU {run.cpu:.1f} s, peak RSS "
                   f"{run.max_rss_kib / 1024:,.0f} MiB, {status}", flush=True)
             if run.returncode != 0:
                 print(tail(run.log))

@@ -78,10 +78,17 @@ def _text(value) -> ir.StringValue:
 
 def _join(*parts) -> ir.StringValue:
     # One CONCAT_WS call builds the string in one allocation; a chain of || makes a
-    # new string per piece, which shows over millions of explanations.
-    return ibis.literal("").join(
-        [ibis.literal(part) if isinstance(part, str) else part for part in parts]
-    )
+    # new string per piece, which shows over millions of explanations. Pieces given as
+    # tuples (a member's description) are spliced in rather than built as strings of
+    # their own, and neighbouring literals are one literal.
+    flat: list = []
+    for part in parts:
+        for piece in part if isinstance(part, tuple) else (part,):
+            if isinstance(piece, str) and flat and isinstance(flat[-1], str):
+                flat[-1] += piece
+            else:
+                flat.append(piece)
+    return ibis.literal("").join([ibis.literal(p) if isinstance(p, str) else p for p in flat])
 
 
 def _fired(t: ir.Table, rules, person_id: str | None, carried: tuple[str, ...]) -> ir.Table:
@@ -91,13 +98,14 @@ def _fired(t: ir.Table, rules, person_id: str | None, carried: tuple[str, ...]) 
     evaluated in one pass and the fired measures unnested, rather than a union of one
     query per measure: engines materialise a table read by many branches of a union.
     """
+    # The measures that did not fire are dropped from each row's array before the unnest:
+    # unnesting all of them copied every carried column once per rule, then threw most away.
     fired = ibis.array(
         [ibis.ifelse(condition(t), measure, ibis.null("string")) for measure, condition, _ in rules]
-    )
+    ).filter(lambda measure: measure.notnull())
     candidates = t.filter(ibis.or_(*(condition(t) for _, condition, _ in rules)))
     # Only what the explanations read is carried through the unnest.
     u = candidates.select(*carried, measure=fired.unnest())
-    u = u.filter(u.measure.notnull())
     explanation = ibis.cases(*((u.measure == measure, text(u)) for measure, _, text in rules))
     # Every input yields the same schema, nullability included, whatever the tables declared.
     return u.select(
@@ -145,11 +153,12 @@ def household_measures(assessed: ir.Table, policy: Policy) -> ir.Table:
     return _fired(assessed.filter(assessed.size > 0), rules, person_id=None, carried=carried)
 
 
-def _member(m: ir.Table, with_labor: bool = False) -> ir.StringValue:
+def _member(m: ir.Table, with_labor: bool = False) -> tuple:
+    """The pieces naming a member (成员李某(34岁, 普通劳动力)), for `_join`."""
     parts = ["成员", m.name.substr(0, 1), "某(", _text(m.age), "岁"]
     if with_labor:
         parts += [", ", m.labor.substitute(LABOR)]
-    return _join(*parts, ")")
+    return (*parts, ")")
 
 
 def person_measures(members: ir.Table, policy: Policy) -> ir.Table:
@@ -166,7 +175,7 @@ def person_measures(members: ir.Table, policy: Policy) -> ir.Table:
                 & ((m.labor == "weak") | (m.health == "disabled")))
 
     def worked(m):
-        return _join("务工", _text(m.employed_months), f"个月,不足{months}个月")
+        return ("务工", _text(m.employed_months), f"个月,不足{months}个月")
 
     rules = [
         ("school_return", lambda m: m.out_of_school,
