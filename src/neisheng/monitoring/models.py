@@ -86,7 +86,11 @@ class HouseholdResult(models.Model):
 
     # No index of their own: (run, household) and (household, run) below serve every
     # lookup by either, and each index more is maintained for every row a run copies in.
-    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results", db_index=False)
+    # No database constraint on the run: PostgreSQL would check each of a county's million
+    # copied rows on its own at commit, though the run is this transaction's own row and a
+    # run is deleted only through the ORM, which deletes its results first.
+    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results", db_index=False,
+                            db_constraint=False)
     household = models.ForeignKey(
         "registry.Household", on_delete=models.CASCADE, related_name="monitoring_results", db_index=False
     )
@@ -130,7 +134,9 @@ class RecommendedMeasure(models.Model):
 
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="recommended_measures")
     # (run, household) below serves lookups by run.
-    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures", db_index=False)
+    # As HouseholdResult.run: a run's millions of measures are not checked row by row.
+    run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures", db_index=False,
+                            db_constraint=False)
     measure = models.CharField(max_length=32, choices=_choices(MEASURE_LABELS))
     person_id = models.CharField(max_length=18, blank=True)
     explanation = models.CharField(max_length=300)

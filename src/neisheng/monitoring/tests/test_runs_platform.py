@@ -82,6 +82,25 @@ def test_a_run_started_in_the_platform_gives_the_same_results_as_neisheng_monito
     assert county.values["risk_red"] == expected["risk_red"] and county.values["households"] == expected["households"]
 
 
+def test_deleting_a_run_deletes_its_results_and_measures_though_the_database_does_not_link_them(make_user, places):
+    """Results and measures carry no database constraint on their run (a million rows are
+    not checked one by one at commit): the ORM's cascade is what keeps them from being
+    left without their run, and a run's deletion must still take them along."""
+    admin = make_user("admin", None, username="root")
+    kept = run_start(user=admin, year=2026)
+    worker_run_once()
+    doomed = run_start(user=admin, year=2026)
+    worker_run_once()
+    kept_results = HouseholdResult.objects.filter(run=kept).count()
+    assert kept_results > 0 and RecommendedMeasure.objects.filter(run=doomed).exists()
+
+    doomed.delete()
+
+    assert not HouseholdResult.objects.filter(run_id=doomed.pk).exists()
+    assert not RecommendedMeasure.objects.filter(run_id=doomed.pk).exists()
+    assert HouseholdResult.objects.filter(run=kept).count() == kept_results
+
+
 def test_a_county_officer_runs_their_county_only(client, make_user, places):
     officer = make_user("county", places["county"])
     client.force_login(officer)
