@@ -93,27 +93,6 @@ def parquet_in_contract_types(directory: Path) -> dict[str, Path] | None:
     return paths
 
 
-HOUSEHOLD_BATCH_ROWS = 65_536
-
-
-def _households_in_batches(path: Path):
-    """The households table as Arrow in batches of HOUSEHOLD_BATCH_ROWS. DuckDB reads a
-    Parquet file one row group per thread, and a writer's default row group holds a
-    million rows: a county's households in one group made the run's widest step (every
-    household probing the member facts and ledger totals, every rule) single-threaded.
-    One row per household: the table is about 100 MB for a million households (a run's
-    peak memory rose by about 300 MB with the reader's buffers). An unreadable file raises
-    pyarrow's error here, as DuckDB's would later."""
-    import ibis
-
-    source = pq.ParquetFile(path)
-    # Nullable like a column DuckDB reads from Parquet, so the expressions' types are the same.
-    schema = pa.schema([field.with_nullable(True) for field in source.schema_arrow])
-    batches = [pa.RecordBatch.from_arrays(batch.columns, schema=schema)
-               for batch in source.iter_batches(batch_size=HOUSEHOLD_BATCH_ROWS)]
-    return ibis.memtable(pa.Table.from_batches(batches, schema=schema))
-
-
 def open_snapshot(con, directory: Path, *, validate: bool = False):
     """The snapshot's tables as Ibis tables on `con`, plus the divisions as Arrow (the
     small table the region roll-up walks in Python). Parquet in contract types is read in
@@ -123,8 +102,6 @@ def open_snapshot(con, directory: Path, *, validate: bool = False):
     paths = None if validate else parquet_in_contract_types(directory)
     if paths is not None:
         tables = {name: con.read_parquet(path, table_name=f"snapshot_{name}") for name, path in paths.items()}
-        if con.name == "duckdb":
-            tables["households"] = _households_in_batches(paths["households"])
         divisions = pq.read_table(paths["divisions"])
     else:
         arrow = load_snapshot(directory)
