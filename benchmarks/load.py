@@ -27,6 +27,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -119,7 +120,10 @@ def server(env: dict):
     port = _free_port()
     log = open(Path(env["NEISHENG_HOME"]) / "serve.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen([str(BIN / "neisheng"), "serve", "--host", HOST, "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+                               env=env, stdout=log, stderr=subprocess.STDOUT,
+                               # Its own process group: the worker processes and the
+                               # background-job worker end with it, whatever state it is in.
+                               start_new_session=True)
     base = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -134,12 +138,21 @@ def server(env: dict):
                 time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # A worker still busy with a slow request keeps a graceful stop waiting.
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
         log.close()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 # --------------------------------------------------------------------------- a user
