@@ -160,7 +160,7 @@ def _check_column(data: pa.Table, column: Column, report, state: _State,
     """`_coerce_column` on a column already in its contract type: the same checks in the
     same order, reported with the raw value; the typed column back. `known`: the
     households' numbers, for a column naming a household."""
-    from neisheng.engine.validation import _choice_mapping, _lookup
+    from neisheng.engine.validation_issues import _choice_mapping, _lookup
 
     name = column.name
     raw = data.column(name)
@@ -339,7 +339,7 @@ def _repeated_ids(numbers: pa.ChunkedArray, keys: np.ndarray):
     """`validation._duplicates` of ID numbers: well-formed numbers compared by their
     integer keys (a sort instead of hashing millions of strings), the rest as text (no
     malformed number can equal a well-formed one)."""
-    from neisheng.engine.validation import _duplicates
+    from neisheng.engine.validation_issues import _duplicates
 
     out = np.zeros(len(numbers), dtype=bool)
     formed = np.flatnonzero(keys >= 0)
@@ -424,7 +424,7 @@ def _table(source: Source, data: pa.Table, columns: list[Column], issues: list, 
     """The column checks and then the table checks of the general path, on `data` (the
     whole table, or rows `offset`.. of the ledger). Returns the households' numbers
     when `source` is the households table."""
-    from neisheng.engine.validation import _Collector, _duplicates
+    from neisheng.engine.validation_issues import _Collector, _duplicates
 
     name = source.table.name
     report = _Collector(issues, source.path.name, data, offset)
