@@ -4,18 +4,17 @@ so the registry (not an app above it) owns what a snapshot of it holds."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from types import SimpleNamespace
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.db import connections
 from django.db.models import Q
 
 from neisheng.accounts.services import audit_record
 from neisheng.divisions import PREFIX_LENGTH, level_of
 from neisheng.engine.schema import TABLES
+from neisheng.platform.bulk import rows_copied_out
 
 # Who exports when nobody signed in does: the command line.
 CLI_ACTOR = SimpleNamespace(username="cli", is_authenticated=False)
@@ -25,42 +24,17 @@ FETCH_CHUNK = 10_000
 def _arrow(name: str, queryset, fields: list[str]) -> pa.Table:
     """Rows of `queryset` as the contract table `name`; `fields` are the model paths of
     the contract columns, in contract order."""
-    if connections[queryset.db].vendor == "postgresql":
-        return _arrow_copied(name, queryset, fields)
     table = TABLES[name]
+    if connections[queryset.db].vendor == "postgresql":
+        # A county's twelve million rows without a Python object each: through the ORM
+        # the export took most of a monitoring run.
+        return rows_copied_out(queryset, fields, table.arrow_schema)
     columns: list[list] = [[] for _ in fields]
     for row in queryset.values_list(*fields).iterator(chunk_size=FETCH_CHUNK):
         for values, value in zip(columns, row):
             values.append(value)
     return pa.table([pa.array(values, c.arrow_type) for values, c in zip(columns, table.columns)],
                     schema=table.arrow_schema)
-
-
-def _arrow_copied(name: str, queryset, fields: list[str]) -> pa.Table:
-    """The same on PostgreSQL, as CSV the server writes (COPY of the query) parsed by
-    Arrow in C: a county's twelve million rows without a Python object each (through the
-    ORM the export took most of a monitoring run)."""
-    import psycopg
-
-    table = TABLES[name]
-    connection = connections[queryset.db]
-    sql, params = queryset.values_list(*fields).query.sql_with_params()
-    connection.ensure_connection()
-    # COPY takes no bound parameters: the query's own, quoted by the driver.
-    query = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
-    buffer = io.BytesIO()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-        for data in copy:
-            buffer.write(data)
-    buffer.seek(0)
-    return pacsv.read_csv(
-        buffer,
-        read_options=pacsv.ReadOptions(column_names=table.column_names),
-        # NULL is written unquoted and empty, an empty text quoted ("").
-        convert_options=pacsv.ConvertOptions(
-            column_types=table.arrow_schema, true_values=["t"], false_values=["f"], null_values=[""],
-            strings_can_be_null=True, quoted_strings_can_be_null=False),
-    ).cast(table.arrow_schema)
 
 
 def registry_tables(*, user=None, division_code: str = "") -> dict[str, pa.Table]:
