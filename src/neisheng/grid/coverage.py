@@ -15,16 +15,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db.models import Count
 from django.http import Http404
 
 from neisheng.grid import selectors
 from neisheng.grid.models import AreaPair, Cadre, CadrePair, LeaderPair
 from neisheng.platform import scope
+from neisheng.platform.bulk import rows_out
 from neisheng.platform.listing import counts_cached
 from neisheng.registry.models import Division, Household
 
 VILLAGE, TOWN = 5, 4
+PAIRED_SCHEMA = pa.schema([("household_id", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -96,18 +100,22 @@ def _policy_max() -> int:
 def households_without_cadre(user, division: Division | None) -> list[tuple[str, str]]:
     """(household_id, village_code) of the households needing a cadre under the division
     that have no active pair, by household number."""
-    needing = selectors.needing_cadre_table(division_code=_code(division))
-    paired = _paired_household_ids(division)
+    needing = _without_pair_marked(division)
+    needing = needing.filter(needing["without_pair"])
     rows = zip(needing.column("household_id").to_pylist(), needing.column("village_code").to_pylist())
-    return [(h, v) for h, v in rows if h not in paired and scope.code_is_within(user, v)]
+    return [(h, v) for h, v in rows if scope.code_is_within(user, v)]
 
 
-def _paired_household_ids(division: Division | None) -> set[str]:
+def _without_pair_marked(division: Division | None) -> pa.Table:
+    """The households needing a cadre under the division (grid.selectors.needing_cadre_table)
+    with `without_pair`: whether they have no active 包户 pair."""
+    needing = selectors.needing_cadre_table(division_code=_code(division))
     pairs = CadrePair.objects.filter(ended_on__isnull=True)
     bounds = selectors.code_bounds(_code(division))
     if bounds:
         pairs = pairs.filter(household__village_id__gte=bounds[0], household__village_id__lte=bounds[1])
-    return set(pairs.values_list("household_id", flat=True))
+    paired = rows_out(pairs, ["household_id"], PAIRED_SCHEMA)["household_id"]
+    return needing.append_column("without_pair", pc.invert(pc.is_in(needing["household_id"], value_set=paired)))
 
 
 def cadres_over_capacity(user, division: Division | None) -> list[OverCapacity]:
@@ -133,15 +141,14 @@ def coverage_rows(*, user, division_code: str) -> list[CoverageRow]:
     (the last row, `total=True`). A division the reader may not see: Http404."""
     division = coverage_division(user, division_code)
     villages = _villages(user, division)
-    needing = selectors.needing_cadre_table(division_code=_code(division))
-    paired = _paired_household_ids(division)
-    need_by_village: Counter = Counter()
-    gap_by_village: Counter = Counter()
-    for household_id, village in zip(needing.column("household_id").to_pylist(),
-                                      needing.column("village_code").to_pylist()):
-        need_by_village[village] += 1
-        if household_id not in paired:
-            gap_by_village[village] += 1
+    marked = _without_pair_marked(division)
+    per_village = (pa.table({"village_code": marked["village_code"],
+                             "without_pair": pc.cast(marked["without_pair"], pa.int64())})
+                   .group_by("village_code").aggregate([("without_pair", "count"), ("without_pair", "sum")]))
+    need_by_village = Counter(dict(zip(per_village["village_code"].to_pylist(),
+                                       per_village["without_pair_count"].to_pylist())))
+    gap_by_village = Counter(dict(zip(per_village["village_code"].to_pylist(),
+                                      per_village["without_pair_sum"].to_pylist())))
     codes = [v.code for v in villages]
     with_leader = set(LeaderPair.objects.filter(ended_on__isnull=True, village_id__in=codes)
                       .values_list("village_id", flat=True)) if codes else set()

@@ -4,11 +4,14 @@ neisheng.engine.assignment take: the database gathers facts, the engine decides.
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
+from django.db.models import Exists, OuterRef
 
 from neisheng.cases.models import CLOSED_STATES, MonitoringCase
 from neisheng.divisions import PREFIX_LENGTH, level_of
 from neisheng.engine.grid import needs_cadre
 from neisheng.grid.models import AreaPair, Cadre, CadreKind, CadrePair, LeaderPair
+from neisheng.platform.bulk import rows_out
 from neisheng.registry.models import Household, Person
 
 
@@ -31,24 +34,22 @@ def _in_bounds(queryset, field: str, division_code: str | None):
     return queryset.filter(**{f"{field}__gte": bounds[0], f"{field}__lte": bounds[1]})
 
 
+FACTS_SCHEMA = pa.schema([("household_id", pa.string()), ("village_code", pa.string()), ("status", pa.string()),
+                          ("open_case", pa.bool_()), ("alive_members", pa.bool_())])
+
+
 def household_facts_table(*, division_code: str | None) -> pa.Table:
     """Every household under the division with what grid.md's rules read:
     `household_id, village_code, status, open_case, alive_members` (alive_members is 0 or 1:
-    whether any member is alive, all the rule asks)."""
-    households = list(_in_bounds(Household.objects, "village_id", division_code)
-                      .order_by("household_id").values_list("household_id", "village_id", "status"))
-    open_cases = set(_in_bounds(MonitoringCase.objects.exclude(state__in=CLOSED_STATES), "household__village_id",
-                                division_code).values_list("household_id", flat=True))
-    alive = set(_in_bounds(Person.objects.filter(alive=True), "household__village_id", division_code)
-                .values_list("household_id", flat=True).distinct())
-    ids = [h[0] for h in households]
-    return pa.table({
-        "household_id": pa.array(ids, pa.string()),
-        "village_code": pa.array([h[1] for h in households], pa.string()),
-        "status": pa.array([h[2] for h in households], pa.string()),
-        "open_case": pa.array([i in open_cases for i in ids], pa.bool_()),
-        "alive_members": pa.array([int(i in alive) for i in ids], pa.int32()),
-    })
+    whether any member is alive, all the rule asks). One query, copied out as Arrow: a
+    county's million households asked of its three million members take seconds, not the
+    half-minute that fetching them row by row took."""
+    open_cases = MonitoringCase.objects.exclude(state__in=CLOSED_STATES).filter(household_id=OuterRef("pk"))
+    alive = Person.objects.filter(alive=True, household_id=OuterRef("pk"))
+    households = (_in_bounds(Household.objects, "village_id", division_code)
+                  .annotate(open_case=Exists(open_cases), any_alive=Exists(alive)).order_by("household_id"))
+    facts = rows_out(households, ["household_id", "village_id", "status", "open_case", "any_alive"], FACTS_SCHEMA)
+    return facts.set_column(4, "alive_members", pc.cast(facts["alive_members"], pa.int32()))
 
 
 def needing_cadre_table(*, division_code: str | None) -> pa.Table:

@@ -39,6 +39,22 @@ def insert_rows(model, table: pa.Table, attnames: list[str],
     return count
 
 
+FETCH_CHUNK = 10_000
+
+
+def rows_out(queryset, fields: list[str], schema: pa.Schema) -> pa.Table:
+    """`queryset.values_list(*fields)` as an Arrow table of `schema`: on PostgreSQL by
+    COPY (rows_copied_out), a county's millions of rows without a Python object each;
+    elsewhere fetched in chunks into columns."""
+    if connections[queryset.db].vendor == "postgresql":
+        return rows_copied_out(queryset, fields, schema)
+    columns: list[list] = [[] for _ in fields]
+    for row in queryset.values_list(*fields).iterator(chunk_size=FETCH_CHUNK):
+        for values, value in zip(columns, row):
+            values.append(value)
+    return pa.table([pa.array(values, f.type) for values, f in zip(columns, schema)], schema=schema)
+
+
 def rows_copied_out(queryset, fields: list[str], schema: pa.Schema) -> pa.Table:
     """`queryset.values_list(*fields)` as an Arrow table of `schema` (one field per
     field, in order), on PostgreSQL: CSV the server writes (COPY of the query) parsed by
@@ -54,6 +70,8 @@ def rows_copied_out(queryset, fields: list[str], schema: pa.Schema) -> pa.Table:
     with db.cursor() as cursor, cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
         for data in copy:
             buffer.write(data)
+    if not buffer.tell():
+        return schema.empty_table()  # no row: no CSV for Arrow to read
     buffer.seek(0)
     return pacsv.read_csv(
         buffer,

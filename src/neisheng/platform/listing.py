@@ -260,15 +260,27 @@ def _descending(term):
 # --------------------------------------------------------------------------- counts
 
 
-def data_version() -> tuple:
-    """What changes when the rows a list counts may have changed: every write through the
-    platform leaves an audit event, and other apps' results (a monitoring run) register
-    their version through platform.extensions.cache_version_add. The registry's cached
-    figures are keyed the same way."""
+# Audit actions that change nothing a count counts: a sign-in must not make the next page
+# count a million households again (fifty officers signing in at nine would each set
+# every county-wide count going anew).
+UNCHANGING_ACTIONS = ("login", "login_failed", "view_unmasked", "export")
+
+
+def last_write_event() -> int:
+    """The id of the newest audit event that may have changed data (0: none yet). Every
+    write through the platform leaves one."""
     from neisheng.accounts.models import AuditEvent
 
-    last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return (last_event, *cache_versions())
+    return (AuditEvent.objects.exclude(action__in=UNCHANGING_ACTIONS).order_by("-id")
+            .values_list("id", flat=True).first() or 0)
+
+
+def data_version() -> tuple:
+    """What changes when the rows a list counts may have changed: the newest write through
+    the platform (last_write_event), and other apps' results (a monitoring run) register
+    their version through platform.extensions.cache_version_add. The registry's cached
+    and stored figures are keyed the same way."""
+    return (last_write_event(), *cache_versions())
 
 
 def counts_cached(*, user, name: str, key: Mapping, compute: Callable[[], list[int]]) -> list[int]:

@@ -11,10 +11,10 @@ from neisheng.engine import schema
 from neisheng.platform import scope
 from neisheng.platform.extensions import (
     STORED_NONE,
-    cache_versions,
     households_annotated_for,
     stored_figures,
 )
+from neisheng.platform.listing import data_version
 from neisheng.registry.models import Household, Person
 from neisheng.registry.selectors.attributes import MOTIVATION, RISK, attribute_for
 from neisheng.registry.selectors.listing import HOUSING_PROBLEMS
@@ -22,26 +22,11 @@ from neisheng.registry.selectors.listing import HOUSING_PROBLEMS
 FIGURES_SECONDS = 600
 
 
-# Audit actions that change nothing a figure counts: a sign-in must not make the next
-# home page count a million households again.
-UNCHANGING_ACTIONS = ("login", "login_failed", "view_unmasked", "export")
-
-
-def _registry_version() -> tuple:
-    """Changes since a figure was counted: every write through the platform (forms, API,
-    uploads, snapshot imports) leaves an audit event; other apps' results (each monitoring
-    run) give their own version through platform.extensions.cache_version_add."""
-    from neisheng.accounts.models import AuditEvent
-
-    last_event = (AuditEvent.objects.exclude(action__in=UNCHANGING_ACTIONS).order_by("-id")
-                  .values_list("id", flat=True).first() or 0)
-    return (last_event, *cache_versions())
-
-
 def figures_version() -> str:
-    """The version under which figures are cached and stored: it changes with every write
-    that may change a count."""
-    return "-".join(str(v) for v in _registry_version())
+    """The version under which figures are cached and stored: platform.listing.data_version
+    (the one version of every cached count) as text; it changes with every write that may
+    change a count."""
+    return "-".join(str(v) for v in data_version())
 
 
 def cached_for_scope(user: User, name: str, compute):
