@@ -21,11 +21,19 @@ from neisheng.engine import coverage as rules
 from neisheng.engine.schema import VILLAGE_LEVEL
 from neisheng.monitoring.policies import policy_current
 from neisheng.platform import scope
+from neisheng.platform.extensions import (
+    STORED_NONE,
+    RunExport,
+    RunFigures,
+    run_figures_add,
+    stored_figures,
+)
 from neisheng.platform.listing import data_version
 from neisheng.registry.models import Division
 from neisheng.registry.snapshots import registry_tables
 
 KEPT_SECONDS = 600
+RUN_FIGURES = "assistance-coverage"  # the name a monitoring run stores a scope's coverage under
 
 
 @dataclass
@@ -42,6 +50,12 @@ class Coverage:
                 found[row["target"]][0] += row["eligible"]
                 found[row["target"]][1] += row["gaps"]
         return {target: (eligible, gaps) for target, (eligible, gaps) in found.items()}
+
+    def within(self, prefix: str) -> Coverage:
+        """The gaps and counts of the villages whose code starts with `prefix`."""
+        return Coverage(year=self.year,
+                        gaps=self.gaps.filter(pc.starts_with(self.gaps["village_code"], prefix)),
+                        counts=self.counts.filter(pc.starts_with(self.counts["village_code"], prefix)))
 
     def gaps_of(self, target: str, prefix: str = "") -> pa.Table:
         """The target's gaps in villages whose code starts with `prefix`, in the engine's order."""
@@ -107,11 +121,39 @@ def coverage_for(user, division: Division | None) -> Coverage:
     key = f"assistance-coverage-{code or 'all'}-{policy.year}-{digest}-{version}"
 
     def compute() -> Coverage:
+        if division == user.division or (division is None and not user.division_id):
+            # The reader's whole scope: a monitoring run may have counted it already.
+            stored = stored_figures(user, RUN_FIGURES, version)
+            if stored is not STORED_NONE:
+                return stored
         tables = registry_tables(division_code=code)
         return _computed(tables=tables, villages=villages_table(division_code=code, year=policy.year),
                          policy=policy)
 
     return cache.get_or_set(key, compute, KEPT_SECONDS)
+
+
+def _run_coverage(export: RunExport) -> Coverage:
+    """The coverage of everything a monitoring run exported, with the policy in force, as
+    coverage_for would count it: the registry read from the run's snapshot, not again
+    from the database (a county's twelve million rows)."""
+    policy = policy_current().policy
+    tables = {name: export.table(name) for name in ("households", "persons", "income_items")}
+    return _computed(tables=tables, villages=villages_table(division_code=export.division_code, year=policy.year),
+                     policy=policy)
+
+
+def _scope_coverage(user, whole: Coverage) -> Coverage:
+    """The part of a run's coverage in `user`'s scope: each gap and count is a village's,
+    so a division's coverage is its villages'."""
+    return whole.within(user.division.prefix) if user.division_id else whole
+
+
+def register_run_figures() -> None:
+    """Each monitoring run counts the coverage of the scopes whose home figures it stores
+    (monitoring.scope_figures) from the snapshot it exported: the dashboard's card and
+    the coverage page read it instead of counting a county on view."""
+    run_figures_add(RunFigures(name=RUN_FIGURES, count=_scope_coverage, prepare=_run_coverage))
 
 
 def _computed(*, tables, villages, policy) -> Coverage:

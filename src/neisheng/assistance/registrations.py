@@ -85,10 +85,12 @@ def register_c() -> None:
     log's words for the village lists and the exports."""
     from django.utils.translation import gettext_lazy
 
+    from neisheng.assistance.coverage import register_run_figures
     from neisheng.assistance.views_coverage import register_dashboard
     from neisheng.platform.audit import audit_vocabulary_register
 
     register_dashboard()
+    register_run_figures()
     audit_vocabulary_register(
         object_types={
             "poor_village": gettext_lazy("原贫困村"),

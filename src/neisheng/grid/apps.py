@@ -7,7 +7,8 @@ class GridConfig(AppConfig):
     verbose_name = "三级网格 Responsibility grid"
 
     def ready(self):
-        from neisheng.grid import dashboard, sections
+        from neisheng.grid import coverage, dashboard, sections
 
         sections.register()
         dashboard.register()
+        coverage.register_run_figures()

@@ -24,10 +24,12 @@ from neisheng.grid import selectors
 from neisheng.grid.models import AreaPair, Cadre, CadrePair, LeaderPair
 from neisheng.platform import scope
 from neisheng.platform.bulk import rows_out
+from neisheng.platform.extensions import STORED_NONE, RunFigures, run_figures_add, stored_figures
 from neisheng.platform.listing import counts_cached
 from neisheng.registry.models import Division, Household
 
 VILLAGE, TOWN = 5, 4
+RUN_FIGURES = "grid-coverage"  # the name a monitoring run stores the rows under
 PAIRED_SCHEMA = pa.schema([("household_id", pa.string())])
 
 
@@ -197,10 +199,28 @@ def _rolled_up(code: str, name: str, level: int, rows: list[CoverageRow], over: 
 def coverage_rows_cached(*, user, division_code: str) -> list[CoverageRow]:
     """coverage_rows, kept until the data changes (every write through the platform leaves
     an audit event: platform.listing.counts_cached); the page and the dashboard card read
-    this, a county's rows costing a read of all its households."""
+    this. A county's rows cost a read of all its households: for the reader's own
+    division, those a monitoring run counted as it finished are read instead
+    (register_run_figures)."""
+    from neisheng.registry.selectors.figures import figures_version
+
     coverage_division(user, division_code)  # Http404 before anything is cached
-    return counts_cached(user=user, name="grid-coverage", key={"division": division_code},
-                         compute=lambda: coverage_rows(user=user, division_code=division_code))
+
+    def compute() -> list[CoverageRow]:
+        if division_code in ("", user.division_id or ""):
+            stored = stored_figures(user, RUN_FIGURES, figures_version())
+            if stored is not STORED_NONE:
+                return stored
+        return coverage_rows(user=user, division_code=division_code)
+
+    return counts_cached(user=user, name="grid-coverage", key={"division": division_code}, compute=compute)
+
+
+def register_run_figures() -> None:
+    """Each monitoring run counts the coverage of the scopes whose home figures it stores
+    (monitoring.scope_figures), the rows the dashboard's grid card shows first."""
+    run_figures_add(RunFigures(name=RUN_FIGURES, count=lambda user, _prepared: coverage_rows(
+        user=user, division_code="")))
 
 
 def household_rows(ids: list[str]) -> dict[str, Household]:

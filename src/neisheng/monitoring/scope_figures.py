@@ -5,7 +5,10 @@ functions the page calls, and kept with the registry's figures version of that m
 The page reads them (platform.extensions.stored_figures) while that version is current,
 so the first visit after a run, or after the server restarts, or in another worker
 process, reads one row instead of aggregating a county's million households; after any
-write the page counts for itself, as before.
+write the page counts for itself, as before. Apps add their own figures the same way
+(platform.extensions.RunFigures: the grid's coverage, the policy targets' coverage), the
+latter counted from the snapshot the run exported rather than read from the database
+again.
 
 Towns and villages are not stored: their few thousand households are counted quickly on
 view, and a province's thousands of towns would lengthen every run.
@@ -22,7 +25,8 @@ from neisheng.engine import schema
 from neisheng.monitoring import selectors
 from neisheng.monitoring.models import MonitoringRun, ScopeFigures
 from neisheng.platform import scope
-from neisheng.platform.extensions import STORED_NONE
+from neisheng.platform.extensions import STORED_NONE, RunExport, run_figures
+from neisheng.platform.listing import last_write_event
 from neisheng.registry.models import Division
 
 FIGURES = "figures"
@@ -49,15 +53,21 @@ def _scopes(run: MonitoringRun) -> list[Division | None]:
     return ([] if run.division_code else [None]) + list(divisions)
 
 
-def scope_figures_store(run: MonitoringRun) -> int:
+def scope_figures_store(run: MonitoringRun, *, export: RunExport | None = None,
+                        last_write_at_export: int | None = None) -> int:
     """Count and keep the home-page figures of the run's scopes (inside the run's
-    transaction, after everything the run stores); returns the scopes stored."""
+    transaction, after everything the run stores), and every app's RunFigures; returns
+    the scopes stored. Figures counted from the run's `export` are kept only when the
+    registry's last write is still `last_write_at_export`, the one read before it."""
     from neisheng.monitoring.work import warnings_summary
     from neisheng.registry.selectors.figures import figures_version, key_figures
 
     # Read before counting: a write committed in between changes the version, and the
     # page then counts for itself rather than trusting figures that may miss it.
     version = figures_version()
+    export_current = export is not None and last_write_at_export == last_write_event()
+    apps = [(figures, figures.prepare(export) if figures.prepare else None) for figures in run_figures()
+            if figures.prepare is None or export_current]
     rows = []
     for division in _scopes(run):
         user = _stand_in(division)
@@ -67,17 +77,18 @@ def scope_figures_store(run: MonitoringRun) -> int:
         summary = warnings_summary(user, households=True)
         values = {FIGURES: key_figures(user), WARNINGS: summary,
                   WARNINGS_COUNTS: None if summary is None else {**summary, "households": []}}
+        values.update((figures.name, figures.count(user, prepared)) for figures, prepared in apps)
         rows += [ScopeFigures(run=run, code=code, name=name, version=version, value=pickle.dumps(value))
                  for name, value in values.items()]
     ScopeFigures.objects.filter(run=run).delete()
     ScopeFigures.objects.bulk_create(rows)
-    return len(rows) // len(STORED)
+    return len({row.code for row in rows})
 
 
 def scope_figures_stored(user, name: str, version: str):
     """What a run stored for the user's scope under `name` at `version`, or STORED_NONE
     (the platform.extensions.stored_figures provider)."""
-    if name not in STORED:
+    if name not in STORED and name not in {figures.name for figures in run_figures()}:
         return STORED_NONE
     if not user.division_id and scope.code_range(user) is not None:
         return STORED_NONE  # no division and not unbounded: an empty scope

@@ -33,7 +33,8 @@ from neisheng.monitoring.models import (
 )
 from neisheng.monitoring.scope_figures import scope_figures_store
 from neisheng.platform.bulk import insert_rows
-from neisheng.platform.extensions import run_finished
+from neisheng.platform.extensions import RunExport, run_finished
+from neisheng.platform.listing import last_write_event
 
 RESULT_FIELDS = [
     "size", "income_pc", "prev_income_pc", "rigid_pc", "risk", "reasons", "monitor_type",
@@ -108,11 +109,13 @@ def _statistics_refresh(models) -> None:
 
 
 @transaction.atomic
-def run_results_store(*, run: MonitoringRun, out_dir: Path, seconds: float | None = None) -> MonitoringRun:
+def run_results_store(*, run: MonitoringRun, out_dir: Path, seconds: float | None = None,
+                      export: RunExport | None = None, last_write_at_export: int | None = None) -> MonitoringRun:
     """Store household_results, measures and region_summary (as `neisheng monitor` writes
     them in `out_dir`) into `run`, with its counts and `finished_at`, then tell the apps
     that build on a run (`run_finished`) and count the home pages' figures of its scopes
-    (`scope_figures`), all in one transaction.
+    (`scope_figures`; those counted from the run's `export` only if the registry's last
+    write is still `last_write_at_export`), all in one transaction.
 
     A household may have left the registry between the export and the load; its results
     are dropped rather than failing the whole run."""
@@ -143,7 +146,7 @@ def run_results_store(*, run: MonitoringRun, out_dir: Path, seconds: float | Non
     run.save(update_fields=["households", "red", "yellow", "green", "seconds", "finished_at", "error"])
     run_finished(run)
     # Last: the home pages' figures count what the listeners above stored too.
-    scope_figures_store(run)
+    scope_figures_store(run, export=export, last_write_at_export=last_write_at_export)
     return run
 
 
@@ -241,6 +244,7 @@ def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path
             # A table left from an earlier export must not be read as part of this one.
             shutil.rmtree(stale, ignore_errors=True)
         progress("export", 0, len(RUN_STEPS))
+        last_write_at_export = last_write_event()
         snapshot_export(directory=snapshot_dir, fmt="parquet", headers="en", user=run.started_by,
                         division_code=run.division_code)
         progress("engine", 1, len(RUN_STEPS))
@@ -251,7 +255,9 @@ def monitoring_run(*, year: int, policy_path: Path | None = None, work_dir: Path
         finally:
             con.disconnect()
         progress("store", 2, len(RUN_STEPS))
-        run = run_results_store(run=run, out_dir=out_dir, seconds=time.perf_counter() - started)
+        run = run_results_store(run=run, out_dir=out_dir, seconds=time.perf_counter() - started,
+                                export=RunExport(snapshot_dir, run.division_code),
+                                last_write_at_export=last_write_at_export)
     except MonitoringError as exc:
         run_fail(run=run, error=str(exc), seconds=time.perf_counter() - started)
         raise

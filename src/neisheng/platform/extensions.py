@@ -26,8 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.template.loader import render_to_string
 
 
@@ -187,6 +190,49 @@ def stored_figures(user, name: str, version: str):
         if found is not STORED_NONE:
             return found
     return STORED_NONE
+
+
+@dataclass(frozen=True)
+class RunExport:
+    """The registry as a monitoring run exported it (a snapshot folder of the contract's
+    tables in Parquet), for figures a run counts from it instead of from the database."""
+
+    directory: Path
+    division_code: str
+
+    def table(self, name: str) -> pa.Table:
+        from neisheng.engine.schema import TABLES
+
+        return pq.read_table(self.directory / f"{name}.parquet").cast(TABLES[name].arrow_schema)
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """Figures an app counts once per monitoring run for every scope whose home-page
+    figures the run stores (monitoring.scope_figures), so that no page counts a county's
+    million rows on view: the page asks stored_figures(user, name, version) first.
+
+    `count(user, prepared)` gives the figures of `user`'s scope (a stand-in user whose
+    division is the scope). `prepare(export)`, when given, runs once per run over the
+    run's RunExport and its result is `prepared`; such figures are stored only when no
+    write reached the registry between the export and the store (else the page counts)."""
+
+    name: str
+    count: Callable[[Any, Any], Any]
+    prepare: Callable[[RunExport], Any] | None = None
+
+
+_run_figures: dict[str, RunFigures] = {}
+
+
+def run_figures_add(figures: RunFigures) -> None:
+    if figures.name in _run_figures and _run_figures[figures.name] != figures:
+        raise ValueError(f"run figures named {figures.name!r} are already registered")
+    _run_figures[figures.name] = figures
+
+
+def run_figures() -> list[RunFigures]:
+    return [_run_figures[name] for name in sorted(_run_figures)]
 
 
 def work_card_add(card: WorkCard) -> None:
