@@ -67,10 +67,10 @@ def main() -> None:
         store_figures = scope_figures.scope_figures_store
         figures_seconds = []
 
-        def timed_figures(run):
+        def timed_figures(run, **kwargs):
             started = time.perf_counter()
             try:
-                return store_figures(run)
+                return store_figures(run, **kwargs)
             finally:
                 figures_seconds.append(time.perf_counter() - started)
 
