@@ -116,3 +116,31 @@ def test_a_chart_whose_bars_link_is_a_group_not_an_image():
     # An image's content is not read, so a link inside one would be lost to a screen reader.
     assert _parsed(bar_chart_svg([Bar("红色", 3, href="/households/?risk=red")], title="t")).get("role") == "group"
 
+
+
+def test_a_card_body_is_drawn_once_per_content_and_language_and_changes_with_it(rf):
+    """{% card_body %} keeps the drawn body under a digest of the card: the same card
+    gives the same HTML without drawing it again; any changed number gives new HTML."""
+    from unittest import mock
+
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from neisheng.platform.charts import Cell, DashboardCard
+    from neisheng.platform.templatetags import charts as tags
+
+    cache.clear()
+
+    def card(count: int) -> DashboardCard:
+        return DashboardCard(key="k", title="t", headers=["区划", "户数"], rows=[[Cell("甲村", data=True), Cell(count)]])
+
+    real = tags.render_to_string
+    with mock.patch.object(tags, "render_to_string", side_effect=real) as drawn:
+        first = tags.card_body(card(1234))
+        again = tags.card_body(card(1234))
+        assert first == again and drawn.call_count == 1
+        changed = tags.card_body(card(1235))
+        assert drawn.call_count == 2 and "1235" in changed.replace(",", "") and changed != first
+        with translation.override("en"):
+            tags.card_body(card(1234))
+        assert drawn.call_count == 3
