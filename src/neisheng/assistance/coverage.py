@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.core.cache import cache
 from django.db.models import Q
 
 from neisheng.assistance.models import PoorVillage, VillageIndustry
@@ -21,6 +20,7 @@ from neisheng.engine import coverage as rules
 from neisheng.engine.schema import VILLAGE_LEVEL
 from neisheng.monitoring.policies import policy_current
 from neisheng.platform import scope
+from neisheng.platform.cache import cached
 from neisheng.platform.extensions import (
     STORED_NONE,
     RunExport,
@@ -130,7 +130,7 @@ def coverage_for(user, division: Division | None) -> Coverage:
         return _computed(tables=tables, villages=villages_table(division_code=code, year=policy.year),
                          policy=policy)
 
-    return cache.get_or_set(key, compute, KEPT_SECONDS)
+    return cached(key, compute, KEPT_SECONDS)
 
 
 def _run_coverage(export: RunExport) -> Coverage:

@@ -23,13 +23,13 @@ import json
 from dataclasses import dataclass
 
 import pyarrow as pa
-from django.core.cache import cache
 
 from neisheng.divisions import PREFIX_LENGTH
 from neisheng.engine import evaluation as engine_evaluation
 from neisheng.engine.evaluation import AT_RISK, INCOME_PC, RECEIVED_SCHEMA, Estimate
 from neisheng.measures.models import AssignedMeasure
 from neisheng.platform import scope
+from neisheng.platform.cache import cached
 from neisheng.platform.listing import data_version
 from neisheng.policy import Policy
 from neisheng.registry.models import Division
@@ -132,7 +132,7 @@ def evaluation_for(user, division: Division | None) -> Evaluation:
                             "policy": hashlib.sha256(in_force.text.encode()).hexdigest()},
                            sort_keys=True, default=str)
     key = "assistance-evaluation-" + hashlib.sha256(described.encode()).hexdigest()[:32]
-    return cache.get_or_set(key, lambda: evaluation_compute(division_code=code, policy=in_force.policy),
+    return cached(key, lambda: evaluation_compute(division_code=code, policy=in_force.policy),
                             EVALUATION_SECONDS)
 
 

@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from neisheng.platform import scope
+from neisheng.platform.cache import cached
 from neisheng.platform.extensions import cache_versions
 
 PAGE_SIZE = 50
@@ -289,7 +289,7 @@ def counts_cached(*, user, name: str, key: Mapping, compute: Callable[[], list[i
     bounds = scope.code_range(user) or ("all", "all")
     described = json.dumps({"key": key, "version": data_version()}, sort_keys=True, default=str)
     digest = hashlib.sha256(described.encode()).hexdigest()[:32]
-    return cache.get_or_set(f"list-{name}-{bounds[0]}-{bounds[1]}-{digest}", compute, COUNT_SECONDS)
+    return cached(f"list-{name}-{bounds[0]}-{bounds[1]}-{digest}", compute, COUNT_SECONDS)
 
 
 # --------------------------------------------------------------------------- pages

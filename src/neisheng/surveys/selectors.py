@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import io
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 
@@ -23,6 +22,7 @@ from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.engine import surveys as engine
 from neisheng.platform import scope
 from neisheng.platform.access import refusal
+from neisheng.platform.cache import cached
 from neisheng.surveys.models import (
     Questionnaire,
     QuestionnaireVersion,
@@ -123,7 +123,7 @@ def survey_report(survey: Survey) -> engine.SurveyReport:
     def compute():
         return engine.survey_report(questionnaire_of(survey.version), survey_table(survey), issued=survey.issued)
 
-    return cache.get_or_set(_report_key(survey), compute, REPORT_SECONDS)
+    return cached(_report_key(survey), compute, REPORT_SECONDS)
 
 
 def survey_crosstab(survey: Survey, a: str, b: str, group: str | None = None) -> engine.Crosstab:

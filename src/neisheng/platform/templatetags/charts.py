@@ -13,11 +13,11 @@ import hashlib
 import pickle
 
 from django import template
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from neisheng.platform.cache import cached
 from neisheng.platform.charts import DashboardCard, bar_chart_svg, cell_html
 
 register = template.Library()
@@ -50,5 +50,5 @@ def card_body(card: DashboardCard):
     except (pickle.PicklingError, TypeError, AttributeError):
         return render_to_string("patterns/_card_body.html", {"card": card})
     key = f"card-body-{get_language()}-{digest}"
-    return mark_safe(cache.get_or_set(key, lambda: str(render_to_string("patterns/_card_body.html", {"card": card})),
+    return mark_safe(cached(key, lambda: str(render_to_string("patterns/_card_body.html", {"card": card})),
                                       BODY_SECONDS))

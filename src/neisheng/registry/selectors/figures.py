@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from neisheng.accounts.models import User
 from neisheng.engine import schema
 from neisheng.platform import scope
+from neisheng.platform.cache import cached
 from neisheng.platform.extensions import (
     STORED_NONE,
     households_annotated_for,
@@ -35,7 +36,6 @@ def cached_for_scope(user: User, name: str, compute):
     finishes, platform.extensions.stored_figures) are read; others are counted and kept
     per scope until the registry changes (or ten minutes pass, for writes made outside the
     platform)."""
-    from django.core.cache import cache
 
     version = figures_version()
     stored = stored_figures(user, name, version)
@@ -43,7 +43,7 @@ def cached_for_scope(user: User, name: str, compute):
         return stored
     bounds = scope.code_range(user) or ("all", "all")
     key = f"registry-{name}-{bounds[0]}-{bounds[1]}-{version}"
-    return cache.get_or_set(key, compute, FIGURES_SECONDS)
+    return cached(key, compute, FIGURES_SECONDS)
 
 
 def key_figures(user: User) -> dict:
