@@ -14,10 +14,6 @@ BROWSER_TESTS := tests/web/test_browser.py tests/web/test_ui_patterns.py tests/w
 	tests/web/test_measures_screenshots.py tests/web/test_projects_screenshots.py \
 	tests/web/test_surveys_browser.py tests/web/test_surveys_screenshots.py \
 	tests/web/test_archives_screenshots.py tests/web/test_honours_screenshots.py tests/web/test_councils_screenshots.py
-# The documentation's pictures are taken once, on SQLite: on PostgreSQL the same pages are
-# already walked by the browser tests above and by every web test of the scope matrix.
-BROWSER_TESTS_ON_POSTGRES := $(filter-out %_screenshots.py,$(BROWSER_TESTS))
-# pytest takes one path per --ignore: the list becomes --ignore=a --ignore=b ...
 IGNORE_BROWSER_TESTS := $(addprefix --ignore=,$(BROWSER_TESTS))
 
 .PHONY: demo test setup bench clean
@@ -35,24 +31,34 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 demo: setup
 	$(VENV)/bin/neisheng demo
 
-# The import layers first (.importlinter: a new cycle fails here); every test on SQLite;
-# then, when NEISHENG_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets one up),
-# the web tests again on PostgreSQL, where pytest-django creates test_<name> (the role
-# needs CREATEDB). CI must not pass on SQLite alone. The concurrency test starts a server
-# on a SQLite database of its own whatever DATABASE_URL says: it runs once, not twice.
-SQLITE_ONLY := src/neisheng/registry/tests/test_concurrency.py
+# The import layers first (.importlinter: a new cycle fails here); every test but the
+# browsers' on SQLite; then, when NEISHENG_TEST_DATABASE_URL names a PostgreSQL database
+# (.ci/run sets one up), the web tests again on PostgreSQL, where pytest-django creates
+# test_<name> (the role needs CREATEDB). CI must not pass on SQLite alone. The browser
+# tests run once: on PostgreSQL, the production database, when there is one, else on
+# SQLite. Some tests run once whatever DATABASE_URL says (ONCE): the concurrency test
+# starts a server on a SQLite database of its own, and the one-language walk checks the
+# words of every page, which no database changes (its pages' queries run on PostgreSQL in
+# the scope matrix).
+# xdist starts the modules marked slow first (conftest.py orders them; the default order,
+# by number of tests, left a few long modules to one worker at the end).
+ONCE := --ignore=src/neisheng/registry/tests/test_concurrency.py --ignore=src/neisheng/web/tests/test_one_language.py
+XDIST := -n 2 --dist loadfile --no-loadscope-reorder
 test: setup
 	@if [ "$$CI" = "true" ] && [ -z "$$NEISHENG_TEST_DATABASE_URL" ]; then \
 		echo "CI=true but NEISHENG_TEST_DATABASE_URL is not set: in CI the web tests must also run on PostgreSQL (.ci/run sets it up)" >&2; \
 		exit 1; \
 	fi
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/python -m pytest -n 2 --dist loadfile $(IGNORE_BROWSER_TESTS)
-	$(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS)
+	$(VENV)/bin/python -m pytest $(XDIST) $(IGNORE_BROWSER_TESTS)
 	@if [ -n "$$NEISHENG_TEST_DATABASE_URL" ]; then \
 		echo "web tests on PostgreSQL"; \
-		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -n 2 --dist loadfile src/neisheng tests/web $(IGNORE_BROWSER_TESTS) --ignore=$(SQLITE_ONLY) && \
-		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS_ON_POSTGRES); \
+		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest $(XDIST) src/neisheng tests/web $(IGNORE_BROWSER_TESTS) $(ONCE) && \
+		echo "browser tests on PostgreSQL" && \
+		DATABASE_URL="$$NEISHENG_TEST_DATABASE_URL" $(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS); \
+	else \
+		echo "browser tests on SQLite"; \
+		$(VENV)/bin/python -m pytest -p no:xdist $(BROWSER_TESTS); \
 	fi
 
 bench: setup

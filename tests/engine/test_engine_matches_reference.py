@@ -11,6 +11,8 @@ from engine_adapter import evaluate as engine_evaluate
 from reference_monitoring import DEFAULT_POLICY, evaluate_snapshot
 from strategies import cases, snapshots
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def con():

@@ -40,7 +40,7 @@ from neisheng.platform.models import Job
 from neisheng.registry.models import Household
 from neisheng.transfers.models import ImportBatch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 HIDDEN_COUNTY = "500237"
 OWN_COUNTY = "500238"

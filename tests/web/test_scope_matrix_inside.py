@@ -11,6 +11,8 @@ from tests.web.test_scope_matrix import ENDPOINTS, IDS, PLACE, ROLES, _body_text
 
 from neisheng.transfers.models import ImportBatch
 
+pytestmark = pytest.mark.slow
+
 # The fixtures, shared with the negative cases (each file makes its records once).
 target = matrix.target
 _matrix_world = matrix._matrix_world

@@ -144,6 +144,7 @@ def test_the_page_and_the_engine_agree_on_10000_01_for_two(client, officer, plac
     assert ledger.replace(",", "") == monitoring.replace(",", "") == "5000.01"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_existing_results_under_their_runs(county):
     """Rows of the one-result-per-household table move to the (run, household) table, each

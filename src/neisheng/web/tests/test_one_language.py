@@ -46,7 +46,7 @@ from neisheng.platform.review import review_history
 from neisheng.registry.models import Household
 from neisheng.transfers.models import ImportBatch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 # The scope matrix's household, member, ledger row, upload and job: real ids for its URLs.
 target = matrix.target
 _matrix_world = matrix._matrix_world
