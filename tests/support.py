@@ -54,3 +54,18 @@ def division_places() -> dict:
         "county": first(3, here), "town": first(4, here), "village": first(5, here),
         "other_county": first(3, there), "other_town": first(4, there), "other_village": first(5, there),
     }
+
+
+def calls_recorded(monkeypatch, module, name: str) -> list[dict]:
+    """Replace `module.name` with a wrapper that records each call's keyword arguments
+    and returns what the real function returns: the list of calls, for a test to check
+    whether a page read the database or took stored figures."""
+    calls = []
+    real = getattr(module, name)
+
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return calls

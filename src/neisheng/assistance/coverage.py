@@ -21,13 +21,7 @@ from neisheng.engine.schema import VILLAGE_LEVEL
 from neisheng.monitoring.policies import policy_current
 from neisheng.platform import scope
 from neisheng.platform.cache import cached
-from neisheng.platform.extensions import (
-    STORED_NONE,
-    RunExport,
-    RunFigures,
-    run_figures_add,
-    stored_figures,
-)
+from neisheng.platform.extensions import RunExport, RunFigures, run_figures_add, stored_or_counted
 from neisheng.platform.listing import data_version
 from neisheng.registry.models import Division
 from neisheng.registry.snapshots import registry_tables
@@ -120,17 +114,14 @@ def coverage_for(user, division: Division | None) -> Coverage:
     version = "-".join(str(v) for v in data_version())
     key = f"assistance-coverage-{code or 'all'}-{policy.year}-{digest}-{version}"
 
-    def compute() -> Coverage:
-        if division == user.division or (division is None and not user.division_id):
-            # The reader's whole scope: a monitoring run may have counted it already.
-            stored = stored_figures(user, RUN_FIGURES, version)
-            if stored is not STORED_NONE:
-                return stored
+    def count() -> Coverage:
         tables = registry_tables(division_code=code)
         return _computed(tables=tables, villages=villages_table(division_code=code, year=policy.year),
                          policy=policy)
 
-    return cached(key, compute, KEPT_SECONDS)
+    own_scope = division == user.division or (division is None and not user.division_id)
+    return cached(key, lambda: stored_or_counted(user, RUN_FIGURES, version, count, own_scope=own_scope),
+                  KEPT_SECONDS)
 
 
 def _run_coverage(export: RunExport) -> Coverage:

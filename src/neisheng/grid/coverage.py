@@ -24,7 +24,7 @@ from neisheng.grid import selectors
 from neisheng.grid.models import AreaPair, Cadre, CadrePair, LeaderPair
 from neisheng.platform import scope
 from neisheng.platform.bulk import rows_out
-from neisheng.platform.extensions import STORED_NONE, RunFigures, run_figures_add, stored_figures
+from neisheng.platform.extensions import RunFigures, run_figures_add, stored_or_counted
 from neisheng.platform.listing import counts_cached
 from neisheng.registry.models import Division, Household
 
@@ -207,11 +207,10 @@ def coverage_rows_cached(*, user, division_code: str) -> list[CoverageRow]:
     coverage_division(user, division_code)  # Http404 before anything is cached
 
     def compute() -> list[CoverageRow]:
-        if division_code in ("", user.division_id or ""):
-            stored = stored_figures(user, RUN_FIGURES, figures_version())
-            if stored is not STORED_NONE:
-                return stored
-        return coverage_rows(user=user, division_code=division_code)
+        return stored_or_counted(
+            user, RUN_FIGURES, figures_version(),
+            lambda: coverage_rows(user=user, division_code=division_code),
+            own_scope=division_code in ("", user.division_id or ""))
 
     return counts_cached(user=user, name="grid-coverage", key={"division": division_code}, compute=compute)
 

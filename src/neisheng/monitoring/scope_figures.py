@@ -25,7 +25,7 @@ from neisheng.engine import schema
 from neisheng.monitoring import selectors
 from neisheng.monitoring.models import MonitoringRun, ScopeFigures
 from neisheng.platform import scope
-from neisheng.platform.extensions import STORED_NONE, RunExport, run_figures
+from neisheng.platform.extensions import STORED_NONE, RunExport, RunFigures, run_figures
 from neisheng.platform.listing import last_write_event
 from neisheng.registry.models import Division
 
@@ -66,8 +66,16 @@ def scope_figures_store(run: MonitoringRun, *, export: RunExport | None = None,
     # page then counts for itself rather than trusting figures that may miss it.
     version = figures_version()
     export_current = export is not None and last_write_at_export == last_write_event()
-    apps = [(figures, figures.prepare(export) if figures.prepare else None) for figures in run_figures()
-            if figures.prepare is None or export_current]
+    apps = [figures for figures in run_figures() if figures.prepare is None or export_current]
+    prepared = {}  # on the first scope stored: a newer run may leave this one none to store
+
+    def prepared_for(figures: RunFigures):
+        if figures.prepare is None:
+            return None
+        if figures.name not in prepared:
+            prepared[figures.name] = figures.prepare(export)
+        return prepared[figures.name]
+
     rows = []
     for division in _scopes(run):
         user = _stand_in(division)
@@ -77,7 +85,7 @@ def scope_figures_store(run: MonitoringRun, *, export: RunExport | None = None,
         summary = warnings_summary(user, households=True)
         values = {FIGURES: key_figures(user), WARNINGS: summary,
                   WARNINGS_COUNTS: None if summary is None else {**summary, "households": []}}
-        values.update((figures.name, figures.count(user, prepared)) for figures, prepared in apps)
+        values.update((figures.name, figures.count(user, prepared_for(figures))) for figures in apps)
         rows += [ScopeFigures(run=run, code=code, name=name, version=version, value=pickle.dumps(value))
                  for name, value in values.items()]
     ScopeFigures.objects.filter(run=run).delete()

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from django.template.loader import render_to_string
 
 
@@ -192,6 +191,17 @@ def stored_figures(user, name: str, version: str):
     return STORED_NONE
 
 
+def stored_or_counted(user, name: str, version: str, count: Callable[[], Any], *, own_scope: bool = True):
+    """The figures `name` stored for the user's own scope at `version` (the one place
+    pages look for them), else `count()`. `own_scope` is false when the page counts a
+    part of the scope (a town chosen by a county officer): runs store whole scopes only."""
+    if own_scope:
+        found = stored_figures(user, name, version)
+        if found is not STORED_NONE:
+            return found
+    return count()
+
+
 @dataclass(frozen=True)
 class RunExport:
     """The registry as a monitoring run exported it (a snapshot folder of the contract's
@@ -201,9 +211,12 @@ class RunExport:
     division_code: str
 
     def table(self, name: str) -> pa.Table:
+        from neisheng.engine.catalog import read_raw_table, table_file
         from neisheng.engine.schema import TABLES
 
-        return pq.read_table(self.directory / f"{name}.parquet").cast(TABLES[name].arrow_schema)
+        contract = TABLES[name]
+        found = read_raw_table(table_file(self.directory, contract), contract)
+        return found.data if found.typed else found.data.cast(contract.arrow_schema)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from tests.support import calls_recorded
 
 from neisheng.accounts.models import AuditEvent
 from neisheng.assistance import coverage
@@ -20,15 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reads(monkeypatch) -> list:
     """Each time a page reads the registry's tables from the database (one entry a read)."""
-    calls = []
-    real = coverage.registry_tables
-
-    def registry_tables(**kwargs):
-        calls.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(coverage, "registry_tables", registry_tables)
-    return calls
+    return calls_recorded(monkeypatch, coverage, "registry_tables")
 
 
 def _counted(user, division) -> coverage.Coverage:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from tests.support import calls_recorded
 
 from neisheng.grid import coverage, selectors
 from neisheng.grid.tests.test_coverage import STARTED, _cadre, grid  # noqa: F401 (grid: the fixture)
@@ -20,15 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reads(monkeypatch) -> list:
     """Each time a page reads the households' facts from the database (one entry a read)."""
-    calls = []
-    real = selectors.needing_cadre_table
-
-    def needing_cadre_table(**kwargs):
-        calls.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(selectors, "needing_cadre_table", needing_cadre_table)
-    return calls
+    return calls_recorded(monkeypatch, selectors, "needing_cadre_table")
 
 
 def _run(places, make_user, tmp_path, division=None):

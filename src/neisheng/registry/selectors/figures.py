@@ -10,11 +10,7 @@ from neisheng.accounts.models import User
 from neisheng.engine import schema
 from neisheng.platform import scope
 from neisheng.platform.cache import cached
-from neisheng.platform.extensions import (
-    STORED_NONE,
-    households_annotated_for,
-    stored_figures,
-)
+from neisheng.platform.extensions import households_annotated_for, stored_or_counted
 from neisheng.platform.listing import data_version
 from neisheng.registry.models import Household, Person
 from neisheng.registry.selectors.attributes import MOTIVATION, RISK, attribute_for
@@ -38,12 +34,9 @@ def cached_for_scope(user: User, name: str, compute):
     platform)."""
 
     version = figures_version()
-    stored = stored_figures(user, name, version)
-    if stored is not STORED_NONE:
-        return stored
     bounds = scope.code_range(user) or ("all", "all")
     key = f"registry-{name}-{bounds[0]}-{bounds[1]}-{version}"
-    return cached(key, compute, FIGURES_SECONDS)
+    return cached(key, lambda: stored_or_counted(user, name, version, compute), FIGURES_SECONDS)
 
 
 def key_figures(user: User) -> dict:
