@@ -39,14 +39,13 @@ def household_section(request, household) -> dict | None:
     the archives."""
     from neisheng.accounts.access import ARCHIVES_READ, PERSONS_READ, user_may
     from neisheng.archives import selectors
-    from neisheng.archives.models import Document, StudentFile
-    from neisheng.registry.models import Household
+    from neisheng.archives.models import StudentFile
 
     user = request.user
     if not (user_may(user, ARCHIVES_READ) and user_may(user, PERSONS_READ)):
         return None
-    gaps = selectors.completeness_of(Household.objects.filter(pk=household.pk)).households
+    completeness, documents = selectors.household_completeness(household)
+    gaps = completeness.households
     return {"household": household, "checked": bool(gaps), "missing": len(gaps[0].missing) if gaps else 0,
-            "required": gaps[0].required if gaps else 0,
-            "documents": Document.objects.filter(household=household).count(),
+            "required": gaps[0].required if gaps else 0, "documents": documents,
             "students": StudentFile.objects.filter(household=household).count()}

@@ -167,6 +167,22 @@ def completeness_of(households, policy=None) -> engine.Completeness:
     return engine.completeness(rows, [*uploaded, *provided], policy.archives_required_for)
 
 
+def household_completeness(household: Household, policy=None) -> tuple[engine.Completeness, int]:
+    """`completeness_of` one household the page has read already, and how many documents
+    were uploaded for it: its status says whether it is checked (no query, and nothing
+    else is read when it is not), and its documents are read once for both."""
+    from neisheng.archives.services import archives_policy
+
+    policy = policy or archives_policy()
+    uploaded = list(Document.objects.filter(household=household).values_list("household_id", "category", "doc_type"))
+    if household.status not in _required_statuses(policy):
+        return engine.completeness([], [], policy.archives_required_for), len(uploaded)
+    provided = ((p.household_id, p.category, p.doc_type)
+                for p in provided_documents(Household.objects.filter(pk=household.pk)))
+    return engine.completeness([(household.pk, household.village_id, household.status)], [*uploaded, *provided],
+                               policy.archives_required_for), len(uploaded)
+
+
 def completeness_for(user, division_code: str = "", policy=None) -> engine.Completeness:
     """The check over the households under the user's division (and under
     `division_code`, when given and in scope)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Count, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy
 
@@ -98,15 +99,19 @@ def household_activities(user, household) -> tuple[list[dict], int]:
     """The household's participations the user may see, newest first (at most SHOWN),
     and how many there are."""
     items: list[dict] = []
-    total = 0
-    for kind in KINDS:
-        rows = scope.visible_to(user, kind.model).filter(household=household)
-        count = rows.count()
-        if not count:
+    rows_of = [scope.visible_to(user, kind.model).filter(household=household) for kind in KINDS]
+    # Every kind counted in one query (a household takes part in few kinds), then rows
+    # read only of the kinds it has.
+    counted = [rows.order_by().values("household").annotate(kind=Value(i), n=Count("pk")).values_list("kind", "n")
+               for i, rows in enumerate(rows_of)]
+    counts = dict(counted[0].union(*counted[1:], all=True))
+    total = sum(counts.values())
+    for i, (kind, rows) in enumerate(zip(KINDS, rows_of)):
+        if not counts.get(i):
             continue
-        total += count
         order = kind.day.replace(".", "__")
-        for record in rows.select_related(*kind.related).order_by(f"-{order}", "-pk")[:SHOWN]:
+        # `measure` too: the card names each row's measure.
+        for record in rows.select_related(*kind.related, "measure").order_by(f"-{order}", "-pk")[:SHOWN]:
             day = _path(record, kind.day)
             if day is None and isinstance(record, models.EducationAid):
                 day = dt.date(record.year, 1, 1)

@@ -20,13 +20,14 @@ def findings_section(request, household) -> dict | None:
     if not user_may(user, PERSONS_READ):
         return None
     findings = selectors.findings_visible_to(user).filter(household=household)
-    total = findings.count()
+    first = list(findings.annotate(done=Case(When(state=FindingState.NEW, then=Value(0)), default=Value(1),
+                                             output_field=IntegerField()))
+                 .select_related("person", "feed").order_by("done", "-created_at", "-pk")[:SHOWN])
+    # Fewer than SHOWN rows are all of them: counted only when there may be more.
+    total = len(first) if len(first) < SHOWN else findings.count()
     if not total:
         return None
-    first = (findings.annotate(done=Case(When(state=FindingState.NEW, then=Value(0)), default=Value(1),
-                                         output_field=IntegerField()))
-             .select_related("person", "feed").order_by("done", "-created_at", "-pk")[:SHOWN])
-    return {"household": household, "total": total, "findings": list(first),
+    return {"household": household, "total": total, "findings": first,
             "list_url": reverse("feeds:finding_list") + f"?q={household.household_id}"}
 
 

@@ -21,7 +21,7 @@ from django.db.models.signals import post_delete, post_save
 
 from neisheng.engine import schema
 from neisheng.monitoring import current, scope_figures, selectors
-from neisheng.monitoring.models import MonitoringRun, Reevaluation
+from neisheng.monitoring.models import MonitoringRun, PolicyVersion, Reevaluation
 from neisheng.platform.extensions import (
     HouseholdAttribute,
     HouseholdSection,
@@ -46,12 +46,15 @@ def household_policy(household):
     """The policy of the result the household page shows (None before any run), so ages
     and guarantees on the page use that result's thresholds: the policy in use for a
     re-evaluated household, else its run's."""
-    run = selectors.latest_run(division_code=household.village_id)
+    # current_result reads the latest run covering the village (its `run`), and it
+    # exists for the household exactly when the run has a result for it or a newer
+    # re-evaluation: no query of the run or the result of its own.
     shown = current.current_result(household)
-    if shown is not None and shown.reevaluated:
-        return current.policy_in_use(run).policy
-    result = selectors.result_for(household, run) if run is not None else None
-    return result.run.resolved_policy() if result is not None else None
+    if shown is None:
+        return None
+    if shown.reevaluated:
+        return current.policy_in_use(shown.run).policy
+    return shown.run.resolved_policy()
 
 
 MOTIVATION = {"poor": "内生动力不足", "adequate": "内生动力充足"}
@@ -157,6 +160,8 @@ def register() -> None:
     request_finished.connect(selectors.request_memo_end, dispatch_uid="monitoring_memo_end")
     for signal in (post_save, post_delete):
         signal.connect(selectors.request_memo_clear, sender=MonitoringRun, dispatch_uid=f"monitoring_memo_{signal}")
+        signal.connect(selectors.request_memo_clear, sender=PolicyVersion,
+                       dispatch_uid=f"monitoring_memo_policy_{signal}")
     household_section_add(HouseholdSection(
         name="monitoring", template="monitoring/household_card.html", context=household_card, order=10,
     ))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from neisheng.accounts.access import POLICY_EDIT, user_may
 from neisheng.accounts.services import audit_record
 from neisheng.monitoring.models import PolicyVersion, _policy_from_text
+from neisheng.monitoring.selectors import request_memoised
 from neisheng.platform.access import refusal
 from neisheng.policy import Policy, PolicyError, default_policy_text, policy_from_text
 
@@ -28,6 +29,11 @@ class PolicyInUse:
 
 def policy_for_year(year: int) -> PolicyInUse:
     """The active version of `year`, or the built-in policy (whatever its year)."""
+    # Several cards of one page ask; read once per request (a saved version empties the memo).
+    return request_memoised(("policy_for_year", year), lambda: _policy_for_year(year))
+
+
+def _policy_for_year(year: int) -> PolicyInUse:
     version = PolicyVersion.objects.filter(year=year, active=True).first()
     if version is not None:
         return PolicyInUse(_policy_from_text(version.text, f"policy {version.year} v{version.pk}"), version.text,
@@ -45,6 +51,10 @@ def _built_in() -> PolicyInUse:
 def policy_current() -> PolicyInUse:
     """The policy of today's year when one is active; else the newest active version;
     else the built-in policy. Cases and warning lists count their days with it."""
+    return request_memoised(("policy_current", timezone.localdate()), _policy_current)
+
+
+def _policy_current() -> PolicyInUse:
     today = timezone.localdate()
     version = (PolicyVersion.objects.filter(year=today.year, active=True).first()
                or PolicyVersion.objects.filter(active=True).order_by("-year").first())

@@ -180,7 +180,8 @@ def income_by_source(household) -> list[IncomeYear]:
     """The last INCOME_YEARS years of the ledger, oldest first: income by source, total
     income, production cost, net income and per-capita net income (the engine's totals,
     engine.household.ledger_years, as a run computes them)."""
-    alive = household.members.filter(alive=True).count()
+    # From the members the household page has read already (the same count).
+    alive = sum(1 for p in household.members.all() if p.alive)
     years = sorted(household_file.ledger_by_year(household, alive), key=lambda y: y.year)[-INCOME_YEARS:]
     shown = []
     for y in years:

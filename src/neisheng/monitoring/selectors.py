@@ -86,6 +86,12 @@ def latest_run(year: int | None = None, division_code: str | None = None) -> Mon
     (a run over the whole registry covers every division). Earlier runs stay in the
     database."""
     def newest():
+        # The household page has read every finished run already (current_results):
+        # the newest covering one is among them, so no query of its own.
+        memo = _request_memo.get()
+        if year is None and memo is not None and "finished_runs" in memo:
+            covering = set(_covering(division_code or ""))
+            return next((r for r in memo["finished_runs"] if not division_code or r.division_code in covering), None)
         runs = finished_runs()
         if year is not None:
             runs = runs.filter(year=year)
@@ -135,7 +141,10 @@ def result_for(household, run: MonitoringRun | None = None) -> HouseholdResult |
     run = run if run is not None else latest_run(division_code=household.village_id)
     if run is None:
         return None
-    return HouseholdResult.objects.filter(run=run, household=household).select_related("run").first()
+    # The household page's policy, result card and motivation section ask for the same one.
+    return request_memoised(
+        ("result_for", household.pk, run.pk),
+        lambda: HouseholdResult.objects.filter(run=run, household=household).select_related("run").first())
 
 
 def measures_for(result: HouseholdResult) -> QuerySet[RecommendedMeasure]:
@@ -157,8 +166,7 @@ def household_card(household, run: MonitoringRun | None = None, *, shown=None, i
     shown (the registry was loaded or changed without a re-evaluation): the page then
     says the values are today's."""
     run = run if run is not None else latest_run(division_code=household.village_id)
-    result = (HouseholdResult.objects.filter(run=run, household=household).select_related("run").first()
-              if run is not None else None)
+    result = result_for(household, run) if run is not None else None
     if result is None and shown is None:
         return None
     members = list(household.members.all())

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db.models import Model, Q, QuerySet
 
 from neisheng.accounts.access import SCOPE_UNBOUNDED, user_may
-from neisheng.divisions import PREFIX_LENGTH
+from neisheng.divisions import PREFIX_LENGTH, level_of, parent_of
 
 
 def code_range(user) -> tuple[str, str] | None:
@@ -62,6 +62,28 @@ def division_field_of(model: type[Model]) -> str:
         ) from None
 
 
+def _parents_read(division) -> None:
+    """Read the divisions above `division` in one query (their codes follow from its own:
+    divisions.parent_of) and keep each as its child's `parent`, so walking up the chain
+    asks the database once instead of once a level. A parent that is not where its code
+    says is still read by the walk itself."""
+    field = type(division)._meta.get_field("parent")
+    if not division.parent_id or field.is_cached(division):
+        return
+    codes, code = [], division.code
+    try:
+        while code and level_of(code) > 1:
+            code = parent_of(code)
+            codes.append(code)
+    except ValueError:  # not a 12-digit code: the walk reads each parent
+        return
+    found = type(division)._default_manager.in_bulk(codes)
+    node = division
+    while node.parent_id in found and not field.is_cached(node):
+        field.set_cached_value(node, found[node.parent_id])
+        node = found[node.parent_id]
+
+
 def visible_to(user, rows: QuerySet | type[Model], *, ancestors: bool = False) -> QuerySet:
     """`rows` (a queryset, or a model for all of its rows) restricted to what lies under
     the user's division. `ancestors=True` (for the division model itself) adds the
@@ -73,6 +95,7 @@ def visible_to(user, rows: QuerySet | type[Model], *, ancestors: bool = False) -
     if ancestors and user.division_id is not None:
         above = []
         node = user.division
+        _parents_read(node)
         while node.parent_id:
             above.append(node.parent_id)
             node = node.parent

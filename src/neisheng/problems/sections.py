@@ -22,13 +22,14 @@ def problem_section(request, household) -> dict | None:
         return None
     may_raise = user_may(user, PROBLEMS_RAISE)
     problems = selectors.problems_visible_to(user).filter(household=household)
-    total = problems.count()
+    first = list(problems.annotate(done=Case(When(state=State.CLOSED, then=Value(1)), default=Value(0),
+                                             output_field=IntegerField()))
+                 .select_related("responsible").order_by("done", "deadline", "pk")[:SHOWN])
+    # Fewer than SHOWN rows are all of them: counted only when there may be more.
+    total = len(first) if len(first) < SHOWN else problems.count()
     if not total and not may_raise:
         return None
     today = timezone.localdate()
-    first = (problems.annotate(done=Case(When(state=State.CLOSED, then=Value(1)), default=Value(0),
-                                         output_field=IntegerField()))
-             .select_related("responsible").order_by("done", "deadline", "pk")[:SHOWN])
     return {
         "household": household, "total": total,
         "problems": [{"problem": p, "overdue": selectors.problem_is_overdue(p, today)} for p in first],

@@ -5,7 +5,7 @@ Shown only when there is one of them, to roles that may read households."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.platform import scope
@@ -25,22 +25,36 @@ def household_projects(user, household) -> dict:
               .select_related("plan", "plan__project").order_by("-plan__plan_on", "-pk"))
     payments = (scope.visible_to(user, Payment).filter(household=household)
                 .select_related("plan", "plan__project").order_by(F("paid_on").desc(nulls_last=True), "-plan__plan_on", "-pk"))
-    renovations = (scope.visible_to(user, Renovation).filter(household=household)
-                   .annotate(total=Sum("items__amount"), lines=Count("items")).order_by("-done_on", "-pk"))
-    paid = payments.filter(state=Payment.State.PAID).aggregate(total=Sum("amount"), n=Count("pk"))
-    pending = payments.filter(state=Payment.State.PENDING).aggregate(total=Sum("amount"), n=Count("pk"))
-    renovated = Renovation.objects.filter(pk__in=renovations.values("pk")).aggregate(total=Sum("items__amount"))
+    renovated_rows = scope.visible_to(user, Renovation).filter(household=household)
+    renovations = (renovated_rows.annotate(total=Sum("items__amount"), lines=Count("items"))
+                   .order_by("-done_on", "-pk"))
+    # The payments' and the renovations' counts and totals each in one aggregate.
+    paid_q, pending_q = Q(state=Payment.State.PAID), Q(state=Payment.State.PENDING)
+    summed = payments.aggregate(
+        n=Count("pk"), paid_total=Sum("amount", filter=paid_q), paid_n=Count("pk", filter=paid_q),
+        pending_total=Sum("amount", filter=pending_q), pending_n=Count("pk", filter=pending_q))
+    renovated = renovated_rows.aggregate(total=Sum("items__amount"), n=Count("pk", distinct=True))
+    beneficiary_rows, beneficiary_count = _first_and_count(beneficiaries)
+    share_rows, share_count = _first_and_count(shares)
     return {
-        "beneficiaries": [{"row": b, "url": url_or_none("projects:detail", b.project_id)} for b in beneficiaries[:SHOWN]],
-        "shares": [{"row": s, "url": url_or_none("projects:plan", s.plan_id)} for s in shares[:SHOWN]],
-        "payments": [{"row": p, "url": url_or_none("projects:plan", p.plan_id)} for p in payments[:SHOWN]],
-        "renovations": [{"row": r, "url": url_or_none("projects:renovation", r.pk)} for r in renovations[:SHOWN]],
-        "counts": {"beneficiaries": beneficiaries.count(), "shares": shares.count(), "payments": payments.count(),
-                   "renovations": renovations.count()},
-        "paid_total": money(paid["total"]), "paid_count": paid["n"],
-        "pending_total": money(pending["total"]), "pending_count": pending["n"],
+        "beneficiaries": [{"row": b, "url": url_or_none("projects:detail", b.project_id)} for b in beneficiary_rows],
+        "shares": [{"row": s, "url": url_or_none("projects:plan", s.plan_id)} for s in share_rows],
+        "payments": [{"row": p, "url": url_or_none("projects:plan", p.plan_id)}
+                     for p in (payments[:SHOWN] if summed["n"] else [])],
+        "renovations": [{"row": r, "url": url_or_none("projects:renovation", r.pk)}
+                        for r in (renovations[:SHOWN] if renovated["n"] else [])],
+        "counts": {"beneficiaries": beneficiary_count, "shares": share_count, "payments": summed["n"],
+                   "renovations": renovated["n"]},
+        "paid_total": money(summed["paid_total"]), "paid_count": summed["paid_n"],
+        "pending_total": money(summed["pending_total"]), "pending_count": summed["pending_n"],
         "renovation_total": money(renovated["total"]),
     }
+
+
+def _first_and_count(rows) -> tuple[list, int]:
+    """The first SHOWN rows and how many there are: counted only when SHOWN came back."""
+    first = list(rows[:SHOWN])
+    return first, (len(first) if len(first) < SHOWN else rows.count())
 
 
 def projects_section(request, household) -> dict | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from neisheng.accounts.access import REGISTRY_EDIT, user_may
@@ -18,6 +19,9 @@ from neisheng.registry.views import _household_for, persons_allowed
 @persons_allowed
 def household_detail(request, household_id):
     household = _household_for(request, household_id)
+    # Read once for the page: the cards of other apps (monitoring's result, portrait,
+    # engine assessment) ask for household.members.all() and household.ledger.all() again.
+    prefetch_related_objects([household], "members", "ledger")
     # Explained with the policy of the monitoring run the page shows (other apps' cards
     # come through platform.extensions); without a run, the installation's policy.
     policy = household_policy(household) or load_policy()
