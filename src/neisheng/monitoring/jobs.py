@@ -6,6 +6,8 @@ with the run's row already made, run by the worker, its progress on the run's pa
 from __future__ import annotations
 
 import shutil
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext_noop
@@ -37,7 +39,12 @@ def monitoring_run_job(*, job_id: int, run_id: int, year: int) -> dict:
     def progress(step: str, done: int, total: int) -> None:
         job_progress(job_id, done=done, total=total, message=STEP_MESSAGES.get(step, ""))
 
-    work_dir = settings.HOME / "runs" / f"run-{run.pk}"
+    # A folder of its own, not one named after the run: run numbers repeat across
+    # databases sharing a home (each test worker's, a restored backup's), and one run's
+    # clean-up must not delete another's export while that one still reads it.
+    runs_dir = settings.HOME / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(tempfile.mkdtemp(prefix=f"run-{run.pk}-", dir=runs_dir))
     try:
         run = monitoring_run(year=year, run=run, work_dir=work_dir, progress=progress)
     except MonitoringError as exc:
