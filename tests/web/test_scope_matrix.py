@@ -198,7 +198,7 @@ IDS = [e.name for e in ENDPOINTS]
 
 
 @pytest.fixture(scope="module")
-def _matrix_world(django_db_setup, django_db_blocker):
+def _matrix_world(django_db_setup, django_db_blocker, county_tables):
     """The matrix's records, made once per module inside a transaction that is rolled back
     when the module ends; each case runs in a savepoint within it (pytest-django's own
     transaction), so a case still cannot disturb the next. Making every app's records for
@@ -213,6 +213,13 @@ def _matrix_world(django_db_setup, django_db_blocker):
         outer._from_testcase = True
         outer.__enter__()
         try:
+            # Made before any case's own fixtures (a module's fixture comes first): a test
+            # that commits empties the database after itself, and should one have run
+            # earlier in this worker, the counties are loaded again, inside this transaction.
+            if not Household.objects.exists():
+                from neisheng.registry.services import registry_load_tables
+
+                registry_load_tables(tables=county_tables)
             yield _target_made(division_places())
         finally:
             transaction.set_rollback(True)
