@@ -11,6 +11,7 @@ from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.feeds import finding_selectors as selectors
 from neisheng.feeds.models import FindingState
 from neisheng.platform.extensions import HouseholdSection, household_section_add
+from neisheng.platform.listing import first_and_count
 
 SHOWN = 10
 
@@ -20,11 +21,10 @@ def findings_section(request, household) -> dict | None:
     if not user_may(user, PERSONS_READ):
         return None
     findings = selectors.findings_visible_to(user).filter(household=household)
-    first = list(findings.annotate(done=Case(When(state=FindingState.NEW, then=Value(0)), default=Value(1),
-                                             output_field=IntegerField()))
-                 .select_related("person", "feed").order_by("done", "-created_at", "-pk")[:SHOWN])
-    # Fewer than SHOWN rows are all of them: counted only when there may be more.
-    total = len(first) if len(first) < SHOWN else findings.count()
+    first, total = first_and_count(
+        findings.annotate(done=Case(When(state=FindingState.NEW, then=Value(0)), default=Value(1),
+                                    output_field=IntegerField()))
+        .select_related("person", "feed").order_by("done", "-created_at", "-pk"), SHOWN)
     if not total:
         return None
     return {"household": household, "total": total, "findings": first,

@@ -266,6 +266,14 @@ def _descending(term):
 UNCHANGING_ACTIONS = ("login", "login_failed", "view_unmasked", "export")
 
 
+def first_and_count(rows: QuerySet, limit: int) -> tuple[list, int]:
+    """The first `limit` rows and how many there are: fewer than `limit` rows are all of
+    them, so the count is a second query only when there may be more (a card that shows a
+    few rows and the total)."""
+    first = list(rows[:limit])
+    return first, (len(first) if len(first) < limit else rows.count())
+
+
 def last_write_event() -> int:
     """The id of the newest audit event that may have changed data (0: none yet). Every
     write through the platform leaves one."""

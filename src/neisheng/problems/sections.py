@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from neisheng.accounts.access import PERSONS_READ, PROBLEMS_RAISE, user_may
 from neisheng.platform.extensions import HouseholdSection, household_section_add
+from neisheng.platform.listing import first_and_count
 from neisheng.problems import selectors
 from neisheng.problems.models import State
 
@@ -22,11 +23,10 @@ def problem_section(request, household) -> dict | None:
         return None
     may_raise = user_may(user, PROBLEMS_RAISE)
     problems = selectors.problems_visible_to(user).filter(household=household)
-    first = list(problems.annotate(done=Case(When(state=State.CLOSED, then=Value(1)), default=Value(0),
-                                             output_field=IntegerField()))
-                 .select_related("responsible").order_by("done", "deadline", "pk")[:SHOWN])
-    # Fewer than SHOWN rows are all of them: counted only when there may be more.
-    total = len(first) if len(first) < SHOWN else problems.count()
+    first, total = first_and_count(
+        problems.annotate(done=Case(When(state=State.CLOSED, then=Value(1)), default=Value(0),
+                                    output_field=IntegerField()))
+        .select_related("responsible").order_by("done", "deadline", "pk"), SHOWN)
     if not total and not may_raise:
         return None
     today = timezone.localdate()

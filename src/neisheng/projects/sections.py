@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, Sum
 
 from neisheng.accounts.access import PERSONS_READ, user_may
 from neisheng.platform import scope
+from neisheng.platform.listing import first_and_count
 from neisheng.projects.models import Beneficiary, Payment, PlanShare, Renovation
 from neisheng.projects.selectors_reports import money
 from neisheng.projects.views_reports import url_or_none
@@ -34,8 +35,8 @@ def household_projects(user, household) -> dict:
         n=Count("pk"), paid_total=Sum("amount", filter=paid_q), paid_n=Count("pk", filter=paid_q),
         pending_total=Sum("amount", filter=pending_q), pending_n=Count("pk", filter=pending_q))
     renovated = renovated_rows.aggregate(total=Sum("items__amount"), n=Count("pk", distinct=True))
-    beneficiary_rows, beneficiary_count = _first_and_count(beneficiaries)
-    share_rows, share_count = _first_and_count(shares)
+    beneficiary_rows, beneficiary_count = first_and_count(beneficiaries, SHOWN)
+    share_rows, share_count = first_and_count(shares, SHOWN)
     return {
         "beneficiaries": [{"row": b, "url": url_or_none("projects:detail", b.project_id)} for b in beneficiary_rows],
         "shares": [{"row": s, "url": url_or_none("projects:plan", s.plan_id)} for s in share_rows],
@@ -49,12 +50,6 @@ def household_projects(user, household) -> dict:
         "pending_total": money(summed["pending_total"]), "pending_count": summed["pending_n"],
         "renovation_total": money(renovated["total"]),
     }
-
-
-def _first_and_count(rows) -> tuple[list, int]:
-    """The first SHOWN rows and how many there are: counted only when SHOWN came back."""
-    first = list(rows[:SHOWN])
-    return first, (len(first) if len(first) < SHOWN else rows.count())
 
 
 def projects_section(request, household) -> dict | None:

@@ -8,18 +8,13 @@ or changed: a card that needs more should read once per request what others shar
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
+from tests.web.test_scope_matrix import _MATRICES
 
 from neisheng.registry.models import Household
 
 pytestmark = pytest.mark.django_db
 
-# Every app with a card on the household page makes its scope matrix's records, so the
-# household has rows in (nearly) every card.
-APPS = ["monitoring", "warninglists", "cases", "measures", "grid", "problems", "visits", "feeds",
-        "assistance", "projects", "surveys", "archives", "honours", "councils"]
 CARDS = ["household-activities", "household-projects", "portrait-motivation", "portrait-income", "portrait-runs"]
 MOST_QUERIES = 66
 
@@ -28,8 +23,8 @@ MOST_QUERIES = 66
 def household(places) -> Household:
     household = Household.objects.filter(village=places["village"]).order_by("household_id").first()
     other = Household.objects.filter(village=places["other_village"]).order_by("household_id").first()
-    for app in APPS:
-        matrix = importlib.import_module(f"neisheng.{app}.tests.scope_matrix")
+    # Every app's scope-matrix records, so the household has rows in (nearly) every card.
+    for matrix in _MATRICES:
         if hasattr(matrix, "targets"):
             matrix.targets(household=household, other_household=other, places=places)
     return household
