@@ -73,17 +73,38 @@ def main() -> None:
                 return store_figures(run, **kwargs)
             finally:
                 figures_seconds.append(time.perf_counter() - started)
+                marks["figures end"] = time.perf_counter()
 
-        # services imported the function by name: time it where it is called.
+        # services imported the functions by name: time them where they are called.
         from neisheng.monitoring import services
 
         services.scope_figures_store = timed_figures
+        store_parts: dict[str, float] = {}
+
+        def timed(name, function, label=None):
+            def wrapper(*args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    key = label(*args) if label else name
+                    store_parts[key] = store_parts.get(key, 0.0) + time.perf_counter() - started
+                    marks["last store part"] = time.perf_counter()
+            return wrapper
+
+        services.insert_rows = timed("copy", services.insert_rows,
+                                     label=lambda model, *rest: f"copy {model._meta.model_name}")
+        services._statistics_refresh = timed("analyze", services._statistics_refresh)
+        services.run_finished = timed("listeners", services.run_finished)
         started = time.perf_counter()
         run = monitoring_run(year=2026, work_dir=os.path.join(home, "run"), progress=progress,
                              division_code=division_code)
         total = time.perf_counter() - started
         parts = {"export": marks["engine"] - marks["export"], "engine": marks["store"] - marks["engine"],
                  "store": marks["done"] - marks["store"], "of which figures": sum(figures_seconds)}
+        parts.update({f"of which {k}": v for k, v in store_parts.items()})
+        # The store's transaction commits after the figures: deferred checks run then.
+        parts["of which commit"] = marks["done"] - max(marks["last store part"], marks.get("figures end", 0))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"households {run.households:,} ({division_code or 'whole registry'}): total {total:.1f} s ("
               + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items())

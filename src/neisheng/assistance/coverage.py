@@ -129,7 +129,7 @@ def _run_coverage(export: RunExport) -> Coverage:
     coverage_for would count it: the registry read from the run's snapshot, not again
     from the database (a county's twelve million rows)."""
     policy = policy_current().policy
-    tables = {name: export.table(name) for name in ("households", "persons", "income_items")}
+    tables = {name: export.table(name, columns) for name, columns in rules.COLUMNS_READ.items()}
     return _computed(tables=tables, villages=villages_table(division_code=export.division_code, year=policy.year),
                      policy=policy)
 

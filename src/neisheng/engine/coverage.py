@@ -60,10 +60,9 @@ def coverage_gaps(*, households: pa.Table, persons: pa.Table, income_items: pa.T
     no row for it)."""
     con = connect("duckdb")
     try:
-        h = con.create_table("coverage_households", households.select(_HOUSEHOLD_COLUMNS), temp=True)
-        p = con.create_table("coverage_persons", persons, temp=True)
-        i = con.create_table("coverage_income_items", income_items.select(["household_id", "year", "item", "amount"]),
-                             temp=True)
+        h = con.create_table("coverage_households", households.select(COLUMNS_READ["households"]), temp=True)
+        p = con.create_table("coverage_persons", persons.select(COLUMNS_READ["persons"]), temp=True)
+        i = con.create_table("coverage_income_items", income_items.select(COLUMNS_READ["income_items"]), temp=True)
         v = con.create_table("coverage_villages", villages.select(VILLAGES_SCHEMA.names).cast(VILLAGES_SCHEMA),
                              temp=True)
         # Materialised once: the union is the costly part to compile and to run, and
@@ -87,7 +86,13 @@ def _target_order(target):
     return ibis.cases(*((target == name, n) for n, name in enumerate(TARGETS)), else_=len(TARGETS))
 
 
-_HOUSEHOLD_COLUMNS = ["household_id", "village_code", "status", "category", "industry_linked", "cooperative_member"]
+# The contract columns the targets read: a caller holding the tables in files reads
+# only these (a county's persons are mostly names and ID numbers the targets never use).
+COLUMNS_READ = {
+    "households": ["household_id", "village_code", "status", "category", "industry_linked", "cooperative_member"],
+    "persons": ["person_id", "household_id", "birth_date", "has_skill", "labor", "alive"],
+    "income_items": ["household_id", "year", "item", "amount"],
+}
 _SUPPORT_ITEMS = ("dibao", "tekun")
 
 

@@ -108,10 +108,10 @@ def households_without_cadre(user, division: Division | None) -> list[tuple[str,
     return [(h, v) for h, v in rows if scope.code_is_within(user, v)]
 
 
-def _without_pair_marked(division: Division | None) -> pa.Table:
-    """The households needing a cadre under the division (grid.selectors.needing_cadre_table)
-    with `without_pair`: whether they have no active 包户 pair."""
-    needing = selectors.needing_cadre_table(division_code=_code(division))
+def _without_pair_marked(division: Division | None, facts: pa.Table | None = None) -> pa.Table:
+    """The households needing a cadre under the division (grid.selectors.needing_cadre_table,
+    from `facts` when given) with `without_pair`: whether they have no active 包户 pair."""
+    needing = selectors.needing_cadre_table(division_code=_code(division), facts=facts)
     pairs = CadrePair.objects.filter(ended_on__isnull=True)
     bounds = selectors.code_bounds(_code(division))
     if bounds:
@@ -138,12 +138,14 @@ def cadres_over_capacity(user, division: Division | None) -> list[OverCapacity]:
     return sorted(over, key=lambda o: (-(o.load - o.capacity), o.cadre.cadre_id))
 
 
-def coverage_rows(*, user, division_code: str) -> list[CoverageRow]:
+def coverage_rows(*, user, division_code: str, facts: pa.Table | None = None) -> list[CoverageRow]:
     """Each town under the division followed by its villages, then the division's total
-    (the last row, `total=True`). A division the reader may not see: Http404."""
+    (the last row, `total=True`). A division the reader may not see: Http404. `facts`:
+    the households' facts as a run exported them (selectors.household_facts_exported),
+    else read from the database."""
     division = coverage_division(user, division_code)
     villages = _villages(user, division)
-    marked = _without_pair_marked(division)
+    marked = _without_pair_marked(division, facts)
     per_village = (pa.table({"village_code": marked["village_code"],
                              "without_pair": pc.cast(marked["without_pair"], pa.int64())})
                    .group_by("village_code").aggregate([("without_pair", "count"), ("without_pair", "sum")]))
@@ -217,9 +219,11 @@ def coverage_rows_cached(*, user, division_code: str) -> list[CoverageRow]:
 
 def register_run_figures() -> None:
     """Each monitoring run counts the coverage of the scopes whose home figures it stores
-    (monitoring.scope_figures), the rows the dashboard's grid card shows first."""
-    run_figures_add(RunFigures(name=RUN_FIGURES, count=lambda user, _prepared: coverage_rows(
-        user=user, division_code="")))
+    (monitoring.scope_figures), the rows the dashboard's grid card shows first, from the
+    households and members it exported."""
+    run_figures_add(RunFigures(
+        name=RUN_FIGURES, prepare=selectors.household_facts_exported,
+        count=lambda user, facts: coverage_rows(user=user, division_code="", facts=facts)))
 
 
 def household_rows(ids: list[str]) -> dict[str, Household]:

@@ -4,6 +4,7 @@ recommended measures. Registered on the platform's one router (found by web/urls
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 
 from neisheng.accounts.access import MONITORING_RUN, PERSONS_READ
 from neisheng.engine import schema
-from neisheng.monitoring.models import HouseholdResult, MonitoringRun
+from neisheng.monitoring.models import HouseholdResult, MonitoringRun, RecommendedMeasure
 from neisheng.monitoring.runs import (
     MonitoringError,
     run_counts_for,
@@ -22,7 +23,7 @@ from neisheng.monitoring.runs import (
     run_status,
     runs_visible_to,
 )
-from neisheng.monitoring.selectors import latest_results
+from neisheng.monitoring.selectors import latest_results, latest_run
 from neisheng.platform import scope
 from neisheng.platform.access import capability_permission
 from neisheng.platform.api import UNMASK_PARAMETER, ScopedViewSet, UnmaskingMixin, router
@@ -105,10 +106,14 @@ class HouseholdResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
     lookup_value_regex = "[^/]+"
 
     def base_queryset(self):
+        run = latest_run()
+        # Only this run's measures: the (run, household) index serves them, and earlier
+        # runs' measures are not read to be dropped.
         return (
-            latest_results()
+            latest_results(run)
             .select_related("household", "run")
-            .prefetch_related("household__recommended_measures")
+            .prefetch_related(Prefetch("household__recommended_measures",
+                                       queryset=RecommendedMeasure.objects.filter(run=run)))
             .order_by("household_id")
         )
 

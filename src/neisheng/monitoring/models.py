@@ -91,8 +91,11 @@ class HouseholdResult(models.Model):
     # run is deleted only through the ORM, which deletes its results first.
     run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results", db_index=False,
                             db_constraint=False)
+    # No database constraint on the household either: the store keeps only households it
+    # read under registry.holds' lock, which every deletion of households waits for.
     household = models.ForeignKey(
-        "registry.Household", on_delete=models.CASCADE, related_name="monitoring_results", db_index=False
+        "registry.Household", on_delete=models.CASCADE, related_name="monitoring_results", db_index=False,
+        db_constraint=False,
     )
     size = models.PositiveSmallIntegerField()
     income_pc = models.DecimalField(max_digits=14, decimal_places=2, null=True)
@@ -132,8 +135,12 @@ class HouseholdResult(models.Model):
 class RecommendedMeasure(models.Model):
     division_field = "household__village_id"
 
-    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="recommended_measures")
-    # (run, household) below serves lookups by run.
+    # No index of its own on the household: every reader asks for a run's measures, of
+    # one household or of many, which (run, household) below serves; two indexes more
+    # (Django adds a LIKE twin to a text key) cost a run's 2.85 M copied rows about 40 s.
+    # As HouseholdResult.household: unchecked at the database, kept by registry.holds.
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="recommended_measures",
+                                  db_index=False, db_constraint=False)
     # As HouseholdResult.run: a run's millions of measures are not checked row by row.
     run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="measures", db_index=False,
                             db_constraint=False)

@@ -64,9 +64,9 @@ def _deprived(results: pa.Table) -> pa.Array:
 
 
 def _registry_households() -> pa.Array:
-    from neisheng.registry.models import Household
+    from neisheng.registry.holds import household_ids_held
 
-    return pa.array(list(Household.objects.values_list("household_id", flat=True)), pa.string())
+    return pa.array(household_ids_held(), pa.string())
 
 
 def _sha256(text: str) -> str:

@@ -17,6 +17,7 @@ from django.db import transaction
 from neisheng.platform.bulk import delete_all, indexes_deferred, insert_rows
 from neisheng.platform.extensions import households_changed
 from neisheng.registry import versions
+from neisheng.registry.holds import households_deletion_guard
 from neisheng.registry.models import Division, Household, IncomeItem, Person
 from neisheng.registry.versions import EditConflict  # raised by the updates and ledger_item_delete
 
@@ -35,6 +36,7 @@ def registry_load_tables(*, tables: dict[str, pa.Table], replace: bool = False,
     audit log by the caller. It does not announce `households_changed`: a whole snapshot
     is followed by a monitoring run, not by a re-evaluation of every household."""
     if replace:
+        households_deletion_guard()
         delete_all([IncomeItem, Person, Household, Division])
     # Parents before children, so a foreign key is never ahead of its target.
     divisions = tables["divisions"].sort_by("level").rename_columns(["code", "name", "level", "parent_id"])

@@ -145,6 +145,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20, "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # No JIT compilation: a county's counts cross PostgreSQL's cost threshold for it, and
+    # compiling took 1.5–1.8 s of their 1.7–3 s at a million households (EXPLAIN ANALYZE,
+    # docs/performance.md), paid again by every connection; the queries run no slower
+    # without it. A DATABASE_URL that sets its own options keeps them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

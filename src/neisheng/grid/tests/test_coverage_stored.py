@@ -5,6 +5,7 @@ themselves, and count again after a write."""
 
 from __future__ import annotations
 
+import pyarrow.compute as pc
 import pytest
 from django.core.cache import cache
 from tests.support import calls_recorded
@@ -70,3 +71,27 @@ def test_a_whole_registry_run_keeps_each_countys_coverage(grid, places, make_use
     read = [coverage.coverage_rows_cached(user=user, division_code="") for user in users]
     assert not reads
     assert read == [coverage.coverage_rows(user=user, division_code="") for user in users]
+
+
+def test_the_facts_a_run_exports_are_the_databases(grid, places, tmp_path):  # noqa: F811
+    from neisheng.cases.models import MonitoringCase
+    from neisheng.platform.extensions import RunExport
+    from neisheng.registry.models import Person
+    from neisheng.registry.snapshots import snapshot_export
+
+    county = places["county"].code
+    households = list(Household.objects.filter(village_id=grid["village"].code).order_by("household_id")[:3])
+    MonitoringCase.objects.create(household=households[0], channel="cadre_screening", reported_on=STARTED,
+                                  deadline=STARTED)
+    MonitoringCase.objects.create(household=households[1], channel="cadre_screening", reported_on=STARTED,
+                                  deadline=STARTED,
+                                  state="risk_eliminated")  # closed: no open case
+    Person.objects.filter(household=households[2]).update(alive=False)
+    snapshot_export(directory=tmp_path, division_code=county)
+
+    exported = selectors.household_facts_exported(RunExport(tmp_path, county))
+    assert exported.equals(selectors.household_facts_table(division_code=county))
+    opened = exported.filter(exported["open_case"])["household_id"].to_pylist()
+    assert opened == [households[0].household_id]
+    without_living = exported.filter(pc.equal(exported["alive_members"], 0))["household_id"].to_pylist()
+    assert households[2].household_id in without_living
