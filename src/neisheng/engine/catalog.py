@@ -28,6 +28,10 @@ from neisheng.engine.schema import TABLES, Table
 
 FORMATS = ("parquet", "csv", "xlsx")
 EXCEL_MAX_ROWS = 1_048_576
+# DuckDB hands each Parquet row group to one thread: pyarrow's default of a million rows
+# made a million households one row group, so every step that starts from households
+# (both joins of a run's household frame and its materialisation) ran on one core.
+PARQUET_ROW_GROUP_ROWS = 128 * 1024
 TRUE_ZH, FALSE_ZH = "是", "否"
 
 
@@ -649,7 +653,7 @@ def write_snapshot(
         data = data.select(table.column_names).cast(table.arrow_schema)
         path = directory / f"{name}.{fmt}"
         if fmt == "parquet":
-            pq.write_table(data, path, compression="zstd")
+            pq.write_table(data, path, compression="zstd", row_group_size=PARQUET_ROW_GROUP_ROWS)
         elif fmt == "csv":
             pacsv.write_csv(_for_humans(data, table, headers), path)
         else:

@@ -410,13 +410,29 @@ def _ledger(source: Source, known, today) -> tuple[list, bool]:
     try:
         batches = pq.ParquetFile(source.path, read_dictionary=coded).iter_batches(
             batch_size=LEDGER_BATCH_ROWS, columns=names)
-        for batch in batches:
-            data = pa.Table.from_batches([batch]).rename_columns([c.name for c in columns])
+        for group in _gathered(batches, LEDGER_BATCH_ROWS):
+            data = pa.Table.from_batches(group).rename_columns([c.name for c in columns])
             _table(source, data, columns, issues, offset, state, None, known, today)
-            offset += batch.num_rows
+            offset += data.num_rows
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise FallBack from exc
     return issues, state.identity
+
+
+def _gathered(batches, rows: int):
+    """The batches in lists of at least `rows` rows (the last may hold fewer). With
+    dictionary-encoded columns the reader ends a batch at every row group, and each
+    `_table` call builds a hash set of all the households' numbers: a ledger written in
+    row groups of 128 k rows built that set 65 times at a million households (12 s)."""
+    group, count = [], 0
+    for batch in batches:
+        group.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
 
 
 def _table(source: Source, data: pa.Table, columns: list[Column], issues: list, offset: int,
