@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from neisheng.engine.catalog import PARQUET_ROW_GROUP_ROWS
 from neisheng.engine.schema import TABLES
 from neisheng.engine.validation import load_snapshot
 
@@ -111,7 +112,7 @@ def open_snapshot(con, directory: Path, *, validate: bool = False):
             scratch = _scratch_folder("neisheng-spark-snapshot-")
             tables = {}
             for name, data in arrow.items():
-                pq.write_table(data, scratch / f"{name}.parquet")
+                pq.write_table(data, scratch / f"{name}.parquet", row_group_size=PARQUET_ROW_GROUP_ROWS)
                 tables[name] = con.read_parquet(scratch / f"{name}.parquet", table_name=f"snapshot_{name}")
         else:
             tables = {name: con.create_table(f"snapshot_{name}", data, overwrite=True)

@@ -28,9 +28,10 @@ from neisheng.engine.schema import TABLES, Table
 
 FORMATS = ("parquet", "csv", "xlsx")
 EXCEL_MAX_ROWS = 1_048_576
-# DuckDB hands each Parquet row group to one thread: pyarrow's default of a million rows
-# made a million households one row group, so every step that starts from households
-# (both joins of a run's household frame and its materialisation) ran on one core.
+# DuckDB hands each Parquet row group to one thread (and Spark each to one task): pyarrow's
+# default of a million rows made a million households one row group, so every step that
+# starts from households (both joins of a run's household frame and its materialisation)
+# ran on one core. Every snapshot the engine writes, for itself or for Spark, uses it.
 PARQUET_ROW_GROUP_ROWS = 128 * 1024
 TRUE_ZH, FALSE_ZH = "是", "否"
 
